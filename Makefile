@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` (install, ingest, serve) and `make test` (install, lint, tests, eval gate).
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export ANONYMIZED_TELEMETRY=False
+export GRADIO_ANALYTICS_ENABLED=False
+
+.PHONY: install run test lint unit eval bench browser clean
+
+# torch first and pinned: the CPU wheel is on the machine; an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q torch==2.13.0
+	$(PYTHON) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/rag serve
+
+test: install lint unit eval
+
+lint: install
+	$(VENV)/bin/ruff check rag tests eval bench app.py
+	$(VENV)/bin/mypy
+
+unit: install
+	$(PYTHON) -m pytest
+
+eval: install
+	$(VENV)/bin/rag eval --gate
+
+clean:
+	rm -rf .rag eval/results

