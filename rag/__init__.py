@@ -1,9 +1,9 @@
 """Offline, cited question answering over a folder of news articles.
 
-    from rag import Assistant
-    assistant = Assistant()
-    assistant.ingest()
-    answer = assistant.ask("How long is the border between Kazakhstan and Russia?")
+from rag import Assistant
+assistant = Assistant()
+assistant.ingest()
+answer = assistant.ask("How long is the border between Kazakhstan and Russia?")
 """
 
 import os as _os
@@ -22,6 +22,7 @@ from rag.assistant import Assistant  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.errors import (  # noqa: E402
     ConfigError,
+    DocumentNotFoundError,
     IndexError_,
     IndexLockedError,
     IndexMismatchError,
@@ -31,6 +32,7 @@ from rag.errors import (  # noqa: E402
     LLMError,
     ModelNotInstalledError,
     RagError,
+    UnreadableFileError,
 )
 from rag.types import Answer, Citation, IngestReport, Passage, SkippedFile  # noqa: E402
 
@@ -51,5 +53,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexLockedError",
     "IngestError",
+    "DocumentNotFoundError",
     "LLMError",
+    "UnreadableFileError",
 ]

@@ -9,7 +9,8 @@ that admits it cannot answer, or whose claims no passage supports, becomes a ref
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
@@ -129,7 +130,7 @@ def _with_markers(sentence: str, markers: str) -> str:
         return sentence
     match = re.search(r"[.!?]+[\"”’)]*$", sentence)
     if match:  # markers go before the closing punctuation: "… 81% [1]."
-        return f"{sentence[: match.start()].rstrip()} {markers}{sentence[match.start():]}"
+        return f"{sentence[: match.start()].rstrip()} {markers}{sentence[match.start() :]}"
     return f"{sentence} {markers}"
 
 

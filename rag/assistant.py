@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
@@ -25,7 +26,8 @@ from rag.answering import (
 )
 from rag.chunking import make_splitter
 from rag.config import Settings
-from rag.errors import IndexMissingError, InvalidQuestionError
+from rag.documents import Document, load_document
+from rag.errors import DocumentNotFoundError, IndexMissingError, InvalidQuestionError
 from rag.index import ChunkStore, remove_embedded_index, write_lock
 from rag.ingest import ingest_folder
 from rag.llm import generate, make_llm
@@ -47,7 +49,9 @@ class Assistant:
         assistant.ask("How long is the border between Kazakhstan and Russia?").citations[0].source
     """
 
-    def __init__(self, settings: Settings | None = None, *, llm: LLM | None = None, embedder: BaseEmbedding | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, llm: LLM | None = None, embedder: BaseEmbedding | None = None
+    ) -> None:
         self.settings = settings or Settings.load()
         self._llm = llm
         self._embedder = embedder
@@ -105,7 +109,17 @@ class Assistant:
                 self.settings.chunk_size,
                 self.settings.chunk_overlap,
             )
-            report = ingest_folder(folder, self.store, self.embedder, splitter, max_file_mb=self.settings.max_file_mb, progress=progress)
+            same = folder.resolve() == self.settings.corpus_dir.resolve()
+            prefix = "" if same else f"{folder.resolve().name}/"
+            report = ingest_folder(
+                folder,
+                self.store,
+                self.embedder,
+                splitter,
+                max_file_mb=self.settings.max_file_mb,
+                prefix=prefix,
+                progress=progress,
+            )
             self._retriever = None  # BM25 and the dense view are rebuilt on the next question
             return report
 
@@ -167,6 +181,18 @@ class Assistant:
     def sources(self) -> dict[str, int]:
         """Indexed files and their chunk counts."""
         return {source: entry.chunks for source, entry in sorted(self.store.manifest().items())}
+
+    def document(self, source: str) -> Document:
+        """An indexed file, read again from where it was ingested; nothing outside the index is served."""
+        entry = self.store.manifest().get(source)
+        if entry is None or not entry.root:
+            raise DocumentNotFoundError(f"{source!r} is not an indexed document.")
+        root = Path(entry.root).resolve()
+        relative = source.split("/", 1)[1] if root != self.settings.corpus_dir.resolve() and "/" in source else source
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise DocumentNotFoundError(f"{source!r} is no longer readable under {root}.")
+        return load_document(path, source, self.settings.max_file_mb)
 
 
 def validate_question(question: str, limit: int) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
@@ -107,7 +107,7 @@ class OffsetMap:
 
     @classmethod
     def loads(cls, text: str) -> OffsetMap:
-        return cls(tuple(tuple(run) for run in json.loads(text)))  # type: ignore[misc]
+        return cls(tuple(tuple(run) for run in json.loads(text)))
 
     def locate(self, offset: int) -> tuple[int, int]:
         """(raw offset, line) of a chunk character."""

@@ -13,8 +13,8 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from rag.chunking import OffsetMap
 from rag.types import Citation, Passage
@@ -27,7 +27,9 @@ MARKER = re.compile(r"\s*\[(?:(?:passage|source|doc)\s*)?(\d+(?:\s*(?:,|and|;)\s
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
 _ABBREVIATION = re.compile(r"\b(?:St|Mr|Mrs|Ms|Dr|Nov|Dec|Jan|Feb|Aug|Sept?|Oct|Gen|Sen|Rep|No|U\.S|U\.N|vs|etc)\.$")
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her their he she they which who what".split())
+_STOP = frozenset(
+    "a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her their he she they which who what".split()
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def quote_candidates(passage: Passage, offsets: OffsetMap) -> list[tuple[int, in
     spans: list[tuple[int, int]] = []
     for start, end in _sentence_spans(passage.text):
         cuts = [start, *offsets.gaps_between(start, end), end]
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in zip(cuts, cuts[1:], strict=False):
             piece = passage.text[a:b]
             lead = len(piece) - len(piece.lstrip())
             piece = piece.strip()
@@ -169,4 +171,4 @@ def _overlap(claim: str, quote: str) -> float:
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return float(sum(x * y for x, y in zip(a, b)))
+    return float(sum(x * y for x, y in zip(a, b, strict=False)))

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -22,7 +23,8 @@ T = TypeVar("T")
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.ensure_object(dict).setdefault("settings", Settings.load())
+    settings: Settings = ctx.ensure_object(dict).setdefault("settings", Settings.load())
+    return settings
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -37,7 +39,9 @@ def _run(action: Callable[[], T]) -> T:
 
 
 @click.group()
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file (else rag.toml, RAG_* env vars).")
+@click.option(
+    "--config", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file (else rag.toml, RAG_* env vars)."
+)
 @click.pass_context
 def main(ctx: click.Context, config: Path | None) -> None:
     """Offline, cited question answering over a folder of news articles."""

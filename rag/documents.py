@@ -11,13 +11,13 @@ import bisect
 import hashlib
 import html.parser
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
 
 from rag.cleaning import CleanText, clean, extract_title
-from rag.errors import IngestError
+from rag.errors import IngestError, UnreadableFileError
 from rag.types import SkippedFile
 
 __all__ = ["Document", "SUPPORTED_SUFFIXES", "load_document", "scan_corpus", "decode"]
@@ -47,54 +47,58 @@ class Document:
         return starts
 
 
-class _Skip(Exception):
-    """A file the ingest leaves out; the message is the reason shown in the report."""
+def scan_corpus(folder: Path, max_file_mb: float = 10.0, prefix: str = "") -> tuple[list[Document], list[SkippedFile]]:
+    """Every usable document under `folder`, and the files left out with their reasons.
 
-
-def scan_corpus(folder: Path, max_file_mb: float = 25.0) -> tuple[list[Document], list[SkippedFile]]:
-    """Every usable document under `folder`, and the files left out with their reasons."""
+    Sources are paths relative to `folder`, behind `prefix` (which keeps files of a second folder,
+    such as UI uploads, apart from the main corpus).
+    """
     if not folder.is_dir():
         raise IngestError(f"Corpus folder {folder} does not exist or is not a folder.")
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     for path in _walk(folder, skipped):
-        source = path.relative_to(folder).as_posix()
+        source = prefix + path.relative_to(folder).as_posix()
         try:
             documents.append(load_document(path, source, max_file_mb))
-        except _Skip as reason:
+        except UnreadableFileError as reason:
             skipped.append(SkippedFile(source, str(reason)))
     return documents, skipped
 
 
 def _walk(folder: Path, skipped: list[SkippedFile]) -> Iterator[Path]:
     # os.walk does not follow symlinked folders, so a symlink loop cannot trap it.
-    for root, dirs, files in os.walk(folder, onerror=lambda exc: skipped.append(SkippedFile(str(exc.filename), exc.strerror or "unreadable folder"))):
+    for root, dirs, files in os.walk(
+        folder, onerror=lambda exc: skipped.append(SkippedFile(str(exc.filename), exc.strerror or "unreadable folder"))
+    ):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(root) / name
             if name.startswith("."):
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                skipped.append(SkippedFile(path.relative_to(folder).as_posix(), f"unsupported file type {path.suffix or '(none)'}"))
+                skipped.append(
+                    SkippedFile(path.relative_to(folder).as_posix(), f"unsupported file type {path.suffix or '(none)'}")
+                )
                 continue
             yield path
 
 
-def load_document(path: Path, source: str | None = None, max_file_mb: float = 25.0) -> Document:
+def load_document(path: Path, source: str | None = None, max_file_mb: float = 10.0) -> Document:
     source = source or path.name
     try:
         if path.is_symlink() and not path.exists():
-            raise _Skip("broken symbolic link")
+            raise UnreadableFileError("broken symbolic link")
         size = path.stat().st_size
         if size > max_file_mb * 1024 * 1024:
-            raise _Skip(f"larger than the {max_file_mb:g} MB limit ({size / 1e6:.1f} MB)")
+            raise UnreadableFileError(f"larger than the {max_file_mb:g} MB limit ({size / 1e6:.1f} MB)")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise _Skip("file disappeared while reading") from None
+        raise UnreadableFileError("file disappeared while reading") from None
     except OSError as exc:
-        raise _Skip(f"unreadable: {exc.strerror or exc}") from None
+        raise UnreadableFileError(f"unreadable: {exc.strerror or exc}") from None
     if not data.strip():
-        raise _Skip("empty file")
+        raise UnreadableFileError("empty file")
     suffix = path.suffix.lower()
     raw = _pdf_text(path) if suffix == ".pdf" else decode(data)
     text, origin = _html_text(raw) if suffix in (".html", ".htm") else (raw, None)
@@ -102,7 +106,7 @@ def load_document(path: Path, source: str | None = None, max_file_mb: float = 25
     if origin is not None:
         cleaned = CleanText(cleaned.text, tuple(origin[i] for i in cleaned.origin), cleaned.dropped)
     if not cleaned.text.strip():
-        raise _Skip("no text left after cleaning")
+        raise UnreadableFileError("no text left after cleaning")
     title = _html_title(raw) if suffix in (".html", ".htm") else None
     return Document(source, path, raw, cleaned, title or extract_title(text, path.stem), hashlib.sha256(data).hexdigest())
 
@@ -111,18 +115,22 @@ def decode(data: bytes) -> str:
     """Text from bytes: BOM-marked UTF-8/16/32, else UTF-8, else Windows-1252 / Latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
-    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
         if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace")
+            return data[len(bom) :].decode(codec, errors="replace")
     if b"\x00" in data[:8192]:
-        raise _Skip("binary file (contains NUL bytes)")
+        raise UnreadableFileError("binary file (contains NUL bytes)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace") if _mostly_text(data) else ""
         if not text:
-            raise _Skip("binary or unknown encoding") from None
+            raise UnreadableFileError("binary or unknown encoding") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -136,11 +144,11 @@ def _pdf_text(path: Path) -> str:
     try:
         from pypdf import PdfReader
     except ImportError:
-        raise _Skip("PDF reader not installed (pip install pypdf)") from None
+        raise UnreadableFileError("PDF reader not installed (pip install pypdf)") from None
     try:
         return "\n\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-    except Exception as exc:  # pypdf raises many types for damaged files
-        raise _Skip(f"unreadable PDF: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types for damaged files
+        raise UnreadableFileError(f"unreadable PDF: {exc}") from None
 
 
 class _TextExtractor(html.parser.HTMLParser):

@@ -9,6 +9,8 @@
     │   ├── IndexMismatchError   built with another embedding model, or foreign/corrupt
     │   └── IndexLockedError     another process is writing
     ├── IngestError            the corpus folder cannot be read at all
+    │   └── UnreadableFileError  one file is unusable (binary, empty, too large…); ingest skips it
+    ├── DocumentNotFoundError  a requested document is not in the index (or not readable any more)
     └── LLMError               the language model failed or its server is unreachable
 
 The library raises these; only the CLI and the UI turn them into user-facing messages.
@@ -26,6 +28,8 @@ __all__ = [
     "IndexMismatchError",
     "IndexLockedError",
     "IngestError",
+    "UnreadableFileError",
+    "DocumentNotFoundError",
     "LLMError",
 ]
 
@@ -63,6 +67,14 @@ class IndexLockedError(IndexError_):
 
 
 class IngestError(RagError):
+    pass
+
+
+class UnreadableFileError(IngestError):
+    """The message is the reason shown in the ingest report."""
+
+
+class DocumentNotFoundError(RagError):
     pass
 
 

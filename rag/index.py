@@ -13,10 +13,10 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -28,7 +28,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from rag.config import Settings
 from rag.errors import IndexLockedError, IndexMismatchError, IndexMissingError
 
-__all__ = ["ChunkStore", "ManifestEntry", "write_lock"]
+__all__ = ["ChunkStore", "ManifestEntry", "write_lock", "remove_embedded_index"]
 
 SCHEMA_VERSION = 1
 _MANIFEST_SUFFIX = "__manifest"
@@ -39,6 +39,7 @@ class ManifestEntry:
     source: str
     sha256: str
     chunks: int
+    root: str = ""  # resolved corpus folder the file was ingested from
 
 
 class ChunkStore:
@@ -108,7 +109,7 @@ class ChunkStore:
         self.collection  # noqa: B018 - opens the collections
         records = self._manifest.get(include=["metadatas"])
         return {
-            meta["source"]: ManifestEntry(meta["source"], meta["sha256"], int(meta["chunks"]))
+            meta["source"]: ManifestEntry(meta["source"], meta["sha256"], int(meta["chunks"]), str(meta.get("root", "")))
             for meta in records["metadatas"] or []
         }
 
@@ -117,7 +118,7 @@ class ChunkStore:
         self._manifest.upsert(
             ids=[entry.source],
             embeddings=[[0.0, 1.0]],
-            metadatas=[{"source": entry.source, "sha256": entry.sha256, "chunks": entry.chunks}],
+            metadatas=[{"source": entry.source, "sha256": entry.sha256, "chunks": entry.chunks, "root": entry.root}],
         )
 
     def forget(self, source: str) -> None:
@@ -135,7 +136,7 @@ class ChunkStore:
         total = self.count()
         for offset in range(0, total, batch):
             page = self.collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
-            for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+            for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=False):
                 nodes.append(_to_node(chunk_id, text or "", dict(meta or {})))
         return nodes
 
@@ -172,8 +173,7 @@ def _connect(settings: Settings) -> Any:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # noqa: BLE001 - a damaged sqlite file raises many types
         raise IndexMismatchError(
-            f"The index at {path} is unreadable ({type(exc).__name__}: {exc}). "
-            f"Run `rag ingest --rebuild` to build a fresh one."
+            f"The index at {path} is unreadable ({type(exc).__name__}: {exc}). Run `rag ingest --rebuild` to build a fresh one."
         ) from None
 
 

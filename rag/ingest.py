@@ -8,8 +8,8 @@ are in Chroma, and a file without a record has its leftovers deleted before it i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -32,17 +32,24 @@ def ingest_folder(
     splitter: SentenceSplitter,
     *,
     max_file_mb: float,
+    prefix: str = "",
     progress: Progress | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
+    root = str(folder.resolve())
     with write_lock(store.settings):
         store.open(create=True)
-        documents, skipped = scan_corpus(folder, max_file_mb)
+        documents, skipped = scan_corpus(folder, max_file_mb, prefix)
         manifest = store.manifest()
         current = {doc.source: doc for doc in documents}
-        # Files that are unreadable right now keep their old chunks rather than vanish from answers.
+        # Files that are unreadable right now keep their old chunks rather than vanish from answers;
+        # files ingested from another folder (uploads) are not this folder's to remove.
         unreadable = {item.path for item in skipped}
-        removed = [source for source in manifest if source not in current and source not in unreadable]
+        removed = [
+            source
+            for source, entry in manifest.items()
+            if entry.root == root and source not in current and source not in unreadable
+        ]
         for source in removed:
             store.forget(source)
         pending = [doc for doc in documents if _needs_write(doc, manifest.get(doc.source))]
@@ -55,7 +62,7 @@ def ingest_folder(
                 updated += 1
             else:
                 added += 1
-            _write(document, store, index, splitter)
+            _write(document, store, index, splitter, root)
         if progress:
             progress(len(pending), len(pending), "")
         return IngestReport(
@@ -74,10 +81,10 @@ def _needs_write(document: Document, entry: ManifestEntry | None) -> bool:
     return entry is None or entry.sha256 != document.sha256
 
 
-def _write(document: Document, store: ChunkStore, index: VectorStoreIndex, splitter: SentenceSplitter) -> None:
+def _write(document: Document, store: ChunkStore, index: VectorStoreIndex, splitter: SentenceSplitter, root: str) -> None:
     # Delete first: a changed file may now have fewer chunks, and a crashed run may have left some.
     store.forget(document.source)
     nodes = chunk_document(document, splitter)
     if nodes:
         index.insert_nodes(nodes)
-    store.record(ManifestEntry(document.source, document.sha256, len(nodes)))
+    store.record(ManifestEntry(document.source, document.sha256, len(nodes), root))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM

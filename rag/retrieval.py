@@ -75,7 +75,7 @@ def fuse(rankings: list[list[NodeWithScore]], weights: list[float]) -> list[Node
     """
     scores: dict[str, float] = {}
     nodes: dict[str, NodeWithScore] = {}
-    for ranking, weight in zip(rankings, weights):
+    for ranking, weight in zip(rankings, weights, strict=False):
         for rank, hit in enumerate(ranking):
             key = hit.node.node_id
             scores[key] = scores.get(key, 0.0) + weight / (_RRF_K + rank + 1)

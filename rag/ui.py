@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 
@@ -26,8 +27,11 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         except RagError as exc:
             yield f"⚠️ {exc}"
 
+    demo: gr.Blocks
     with gr.Blocks(title="News QA") as demo:
-        gr.ChatInterface(respond, examples=["Who congratulated Tokayev?", "How long is the border between Kazakhstan and Russia?"])
+        gr.ChatInterface(
+            respond, examples=["Who congratulated Tokayev?", "How long is the border between Kazakhstan and Russia?"]
+        )
     return demo
 
 

@@ -196,9 +196,7 @@ def test_multi_question_needs_groups_are_subsets_of_sources(question):
 
 @pytest.mark.parametrize("question", ANSWERABLE, ids=_qid)
 def test_every_must_pattern_matches_the_raw_text_of_a_source(question):
-    texts = {
-        s: _seed_text(s) for s in question["sources"] if (SEEDS_DIR / s).is_file()
-    }
+    texts = {s: _seed_text(s) for s in question["sources"] if (SEEDS_DIR / s).is_file()}
     assert texts, "no readable source files"
     for pattern in question["must"]:
         regex = re.compile(pattern, re.IGNORECASE)
@@ -209,18 +207,12 @@ def test_every_must_pattern_matches_the_raw_text_of_a_source(question):
 @pytest.mark.parametrize("question", ANSWERABLE, ids=_qid)
 def test_reference_answer_satisfies_its_own_must_patterns(question):
     for pattern in question["must"]:
-        assert re.search(pattern, question["answer"], re.IGNORECASE), (
-            f"reference answer {question['answer']!r} fails {pattern!r}"
-        )
+        assert re.search(pattern, question["answer"], re.IGNORECASE), f"reference answer {question['answer']!r} fails {pattern!r}"
 
 
 @pytest.mark.parametrize("question", MULTI, ids=_qid)
 def test_each_multi_needs_group_supplies_a_required_fact(question):
     for group in question["needs"]:
         texts = [_seed_text(s) for s in group if (SEEDS_DIR / s).is_file()]
-        hit = any(
-            re.search(pattern, text, re.IGNORECASE)
-            for pattern in question["must"]
-            for text in texts
-        )
+        hit = any(re.search(pattern, text, re.IGNORECASE) for pattern in question["must"] for text in texts)
         assert hit, f"no must pattern matches needs group {group}"
