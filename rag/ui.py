@@ -90,13 +90,13 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     top_k_default = assistant.settings.top_k
     demo: gr.Blocks
     with gr.Blocks(title="News QA — cited answers") as demo:
-        gr.Markdown("## 📰 News QA\nAnswers come only from the indexed articles, with [n] markers pointing at exact quotes.")
+        gr.Markdown("## News QA\nAnswers come only from the indexed articles, with [n] markers pointing at exact quotes.")
         turns = gr.State([])  # plain (role, text) history for follow-up condensing, without rendered sources
         cites = gr.State({})
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Conversation", elem_id="chat", height=520, latex_delimiters=[], feedback_options=None,
+                    label="Conversation", elem_id="chat", height=600, latex_delimiters=[], feedback_options=None,
                     buttons=["copy"], placeholder="Ask anything about the indexed news articles.",
                 )  # fmt: skip
                 question = gr.Textbox(

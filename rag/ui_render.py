@@ -51,7 +51,7 @@ def render_answer(answer: Answer) -> str:
     """The final chat message: the answer with bold [n] markers, then its sources; refusals look different."""
     if answer.refused:
         return (
-            "> 🔍 **Not in the documents**\n>\n"
+            "> **Not in the documents**\n>\n"
             f"> {escape_md(answer.text)}\n>\n"
             "> *Try rephrasing, or ask about something the indexed articles cover (see “Documents”).*"
         )
@@ -61,7 +61,7 @@ def render_answer(answer: Answer) -> str:
     lines = [body, "", "---", "**Sources**", ""]
     for citation in answer.citations:
         where = _line_span(citation.lines)
-        title = f" · *{escape_md(citation.title)}*" if citation.title else ""
+        title = f" · *{escape_md(_shorten(citation.title, 70))}*" if citation.title else ""
         lines.append(f"**[{citation.marker}]** {escape_md(citation.source)}{title} · {where}  ")
         lines.append(f"> “{escape_md(citation.quote)}”")
         lines.append("")
@@ -69,7 +69,7 @@ def render_answer(answer: Answer) -> str:
 
 
 def render_error(message: str) -> str:
-    return f"⚠️ **I couldn't answer that.** {escape_md(message)}"
+    return f"**I couldn't answer that.** {escape_md(message)}"
 
 
 def citation_choices(message_index: int, citations: Sequence[Citation]) -> list[tuple[str, str]]:
@@ -135,6 +135,11 @@ def answer_payload(answer: Answer) -> dict[str, Any]:
         entry["title"] = citation.title
         entry["chars"] = list(citation.chars)
     return payload
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = text.rstrip(".… ")
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _line_span(lines: tuple[int, int]) -> str:
