@@ -28,8 +28,14 @@ lint: install
 	$(VENV)/bin/ruff check rag tests eval bench app.py
 	$(VENV)/bin/mypy
 
-unit: install
+unit: install browser
 	$(PYTHON) -m pytest
+
+# The browser test drives Debian's chromium (never `playwright install`); CI runs as root, so it is installed when missing.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "WARNING: /usr/bin/chromium is missing and apt-get as root is unavailable: the browser test will be SKIPPED."; fi
 
 eval: install
 	$(VENV)/bin/rag eval --gate
