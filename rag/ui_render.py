@@ -97,11 +97,11 @@ def render_document(document: Document, citation: Citation | None = None) -> str
         )
         offset = line_end + 1
     header = (
-        f'<div class="doc-head"><div class="doc-title">{html.escape(document.title)}</div>'
-        f'<div class="doc-file">{html.escape(document.source)}'
+        f'<div class="doc-head"><div class="doc-title">{_h(document.title)}</div>'
+        f'<div class="doc-file">{_h(document.source)}'
         + (f" · cited {_line_span(citation.lines)}" if citation else "")
         + "</div>"
-        + (f'<blockquote class="doc-quote">“{html.escape(citation.quote)}”</blockquote>' if citation else "")
+        + (f'<blockquote class="doc-quote">“{_h(citation.quote)}”</blockquote>' if citation else "")
         + "</div>"
     )
     return f'{header}<div class="doc-view">{"".join(rows)}</div>'
@@ -157,5 +157,10 @@ def _line_chars(raw: str, first: int, last: int) -> tuple[int, int]:
 def _marked(line: str, offset: int, start: int, end: int) -> str:
     lo, hi = max(start - offset, 0), min(end - offset, len(line))
     if start >= end or lo >= hi:
-        return html.escape(line) or "&#8203;"
-    return f"{html.escape(line[:lo])}<mark>{html.escape(line[lo:hi])}</mark>{html.escape(line[hi:])}"
+        return _h(line) or "&#8203;"
+    return f"{_h(line[:lo])}<mark>{_h(line[lo:hi])}</mark>{_h(line[hi:])}"
+
+
+def _h(text: str) -> str:
+    # gr.HTML fills its value through JS/Handlebars templates: template syntax is defused as well as markup.
+    return html.escape(text).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from rag import Assistant, Citation, ConfigError
+from rag import Assistant, Citation, ConfigError, Settings
 from rag.documents import load_document
 from rag.types import Answer
 from rag.ui import ChatHandlers, build_ui, launch_options
@@ -101,6 +101,25 @@ def test_a_document_containing_a_script_tag_is_shown_as_text_with_the_quote_mark
     assert '<span class="ln">3</span>' in rendered and "evil.txt" in rendered
 
 
+def test_template_syntax_in_a_document_cannot_reach_the_html_components_template_engine(tmp_path: Path) -> None:
+    page = tmp_path / "template.txt"
+    page.write_text("Headline\n\nCost ${price} and {{value}} today.\n", encoding="utf-8")
+
+    rendered = render_document(load_document(page, "template.txt"))
+
+    assert "${" not in rendered and "{{" not in rendered
+    assert "&#36;&#123;price&#125;" in rendered
+
+
+def test_launch_options_bind_loopback_by_default_and_rag_auth_turns_on_the_login() -> None:
+    default = launch_options(Settings())
+    configured = launch_options(Settings.load(env={"RAG_HOST": "0.0.0.0", "RAG_PORT": "8123", "RAG_AUTH": "ann:s3:cret"}))
+
+    assert (default["server_name"], default["server_port"], default["auth"]) == ("127.0.0.1", 7860, None)
+    assert (configured["server_name"], configured["server_port"]) == ("0.0.0.0", 8123)
+    assert configured["auth"] == ("ann", "s3:cret")
+
+
 def test_model_output_is_rendered_as_text_not_markdown_or_html() -> None:
     shown = escape_md("**bold** <img src=x onerror=alert(1)> [link](http://x) $x$")
 
@@ -125,7 +144,9 @@ def test_an_answer_lists_each_cited_file_title_quote_and_lines_under_the_text() 
     assert escape_md("a 7,600-kilometre border") in shown and "line 12" in shown
 
 
-def test_uploads_keep_allowed_types_under_a_sanitised_name_in_the_upload_folder_only(assistant: Assistant, tmp_path: Path) -> None:
+def test_uploads_keep_allowed_types_under_a_sanitised_name_in_the_upload_folder_only(
+    assistant: Assistant, tmp_path: Path
+) -> None:
     settings = assistant.settings.replace(upload_dir=tmp_path / "uploads")
     incoming = tmp_path / "incoming"
     incoming.mkdir()
