@@ -78,8 +78,13 @@ def generate(llm: LLM, messages: list[ChatMessage]) -> Iterator[str]:
     except LLMError:
         raise
     except Exception as exc:  # noqa: BLE001 - backends raise their own transport and runtime errors
-        where = "the LLM server" if not local else "the local LLM"
-        raise LLMError(f"Generation failed in {where}: {type(exc).__name__}: {exc}") from exc
+        if local:
+            raise LLMError(f"Generation failed in the local LLM: {type(exc).__name__}: {exc}") from exc
+        url = getattr(llm, "api_base", None) or "RAG_LLM_URL"
+        raise LLMError(
+            f"The LLM server at {url} failed or cannot be reached ({type(exc).__name__}: {exc}). "
+            f"Check that it is running and that RAG_LLM_URL ends in /v1."
+        ) from exc
     finally:
         if local:
             _generation_lock.release()
