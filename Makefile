@@ -40,5 +40,9 @@ browser:
 eval: install
 	$(VENV)/bin/rag eval --gate
 
+# Figures for docs/benchmarks.md and docs/benchmarks.png (~15-20 min on 2 cores); not part of `make test`.
+bench: install
+	$(PYTHON) -m bench
+
 clean:
 	rm -rf .rag eval/results
