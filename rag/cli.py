@@ -123,6 +123,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 def evaluate(ctx: click.Context, gate: bool, baseline: bool, limit: int | None) -> None:
     """Score answers, citations and refusals on the gold set (eval/gold.jsonl)."""
+    # eval/ sits beside rag/ in a checkout and is not installed; the console script does not put it on sys.path.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
         from eval.harness import run_cli
     except ImportError:
