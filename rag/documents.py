@@ -11,6 +11,7 @@ import bisect
 import hashlib
 import html.parser
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -67,14 +68,24 @@ def scan_corpus(folder: Path, max_file_mb: float = 10.0, prefix: str = "") -> tu
 
 
 def _walk(folder: Path, skipped: list[SkippedFile]) -> Iterator[Path]:
-    # os.walk does not follow symlinked folders, so a symlink loop cannot trap it.
+    # os.walk does not follow symlinked folders, so a symlink loop cannot trap it; they are reported instead.
+    corpus = folder.resolve()
     for root, dirs, files in os.walk(
         folder, onerror=lambda exc: skipped.append(SkippedFile(str(exc.filename), exc.strerror or "unreadable folder"))
     ):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        linked = [d for d in dirs if not d.startswith(".") and (Path(root) / d).is_symlink()]
+        for name in sorted(linked):
+            skipped.append(
+                SkippedFile((Path(root) / name).relative_to(folder).as_posix(), "symbolic link to a folder (not followed)")
+            )
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
         for name in sorted(files):
             path = Path(root) / name
             if name.startswith("."):
+                continue
+            problem = _symlink_problem(path, corpus)
+            if problem:
+                skipped.append(SkippedFile(path.relative_to(folder).as_posix(), problem))
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append(
@@ -84,12 +95,29 @@ def _walk(folder: Path, skipped: list[SkippedFile]) -> Iterator[Path]:
             yield path
 
 
+def _symlink_problem(path: Path, corpus: Path) -> str | None:
+    """Why a symlinked file must not be read: a loop, a dangling target, or a target outside the corpus."""
+    if not path.is_symlink():
+        return None
+    target = Path(os.path.realpath(path))  # realpath, unlike Path.resolve on 3.11, does not raise on loops
+    if not target.is_file():
+        return "broken symbolic link or symlink loop"
+    if not target.is_relative_to(corpus):
+        # Following it would put a file from elsewhere on the machine into the index and the source panel.
+        return "symbolic link to a file outside the corpus folder"
+    return None
+
+
 def load_document(path: Path, source: str | None = None, max_file_mb: float = 10.0) -> Document:
     source = source or path.name
     try:
         if path.is_symlink() and not path.exists():
             raise UnreadableFileError("broken symbolic link")
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A named pipe or device would block the whole ingest on read, or never end.
+            raise UnreadableFileError("not a regular file (pipe, socket or device)")
+        size = status.st_size
         if size > max_file_mb * 1024 * 1024:
             raise UnreadableFileError(f"larger than the {max_file_mb:g} MB limit ({size / 1e6:.1f} MB)")
         data = path.read_bytes()

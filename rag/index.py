@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -115,16 +116,28 @@ class ChunkStore:
 
     def record(self, entry: ManifestEntry) -> None:
         # The manifest needs no vectors; a constant one satisfies Chroma's schema.
-        self._manifest.upsert(
-            ids=[entry.source],
-            embeddings=[[0.0, 1.0]],
-            metadatas=[{"source": entry.source, "sha256": entry.sha256, "chunks": entry.chunks, "root": entry.root}],
-        )
+        self.record_many([entry])
 
     def forget(self, source: str) -> None:
         """Remove a file's chunks, then its manifest record."""
-        self.collection.delete(where={"source": source})
-        self._manifest.delete(ids=[source])
+        self.forget_many([source])
+
+    def forget_many(self, sources: list[str]) -> None:
+        """Remove several files' chunks, then their manifest records (one Chroma call each)."""
+        if sources:
+            self.collection.delete(where={"source": {"$in": sources}})
+            self._manifest.delete(ids=sources)
+
+    def record_many(self, entries: list[ManifestEntry]) -> None:
+        if entries:
+            self._manifest.upsert(
+                ids=[entry.source for entry in entries],
+                embeddings=[[0.0, 1.0]] * len(entries),
+                metadatas=[
+                    {"source": entry.source, "sha256": entry.sha256, "chunks": entry.chunks, "root": entry.root}
+                    for entry in entries
+                ],
+            )
 
     # --- reading -------------------------------------------------------------------------------
     def count(self) -> int:
@@ -172,9 +185,18 @@ def _connect(settings: Settings) -> Any:
     try:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # noqa: BLE001 - a damaged sqlite file raises many types
+        _forget_failed_client(path)
         raise IndexMismatchError(
             f"The index at {path} is unreadable ({type(exc).__name__}: {exc}). Run `rag ingest --rebuild` to build a fresh one."
         ) from None
+
+
+def _forget_failed_client(path: Path) -> None:
+    # Chroma caches one System per folder and keeps it even when starting it failed; without this,
+    # every later client in this process (including the one `--rebuild` opens) inherits the broken one.
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
 
 
 def remove_embedded_index(settings: Settings) -> None:

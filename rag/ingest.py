@@ -24,6 +24,10 @@ __all__ = ["ingest_folder"]
 
 Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
 
+# Files embedded and written together: one embedder call per file made a folder of 1,000 small
+# notes take minutes; a batch is still small enough that an interrupted run redoes little.
+_BATCH_FILES = 32
+
 
 def ingest_folder(
     folder: Path,
@@ -50,19 +54,15 @@ def ingest_folder(
             for source, entry in manifest.items()
             if entry.root == root and source not in current and source not in unreadable
         ]
-        for source in removed:
-            store.forget(source)
+        store.forget_many(removed)
         pending = [doc for doc in documents if _needs_write(doc, manifest.get(doc.source))]
         index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=embedder)
-        added = updated = 0
-        for done, document in enumerate(pending):
+        added = sum(1 for document in pending if document.source not in manifest)
+        updated = len(pending) - added
+        for start in range(0, len(pending), _BATCH_FILES):
             if progress:
-                progress(done, len(pending), document.source)
-            if document.source in manifest:
-                updated += 1
-            else:
-                added += 1
-            _write(document, store, index, splitter, root)
+                progress(start, len(pending), pending[start].source)
+            _write(pending[start : start + _BATCH_FILES], store, index, splitter, root)
         if progress:
             progress(len(pending), len(pending), "")
         return IngestReport(
@@ -81,10 +81,14 @@ def _needs_write(document: Document, entry: ManifestEntry | None) -> bool:
     return entry is None or entry.sha256 != document.sha256
 
 
-def _write(document: Document, store: ChunkStore, index: VectorStoreIndex, splitter: SentenceSplitter, root: str) -> None:
+def _write(documents: list[Document], store: ChunkStore, index: VectorStoreIndex, splitter: SentenceSplitter, root: str) -> None:
     # Delete first: a changed file may now have fewer chunks, and a crashed run may have left some.
-    store.forget(document.source)
-    nodes = chunk_document(document, splitter)
+    store.forget_many([document.source for document in documents])
+    chunked = [(document, chunk_document(document, splitter)) for document in documents]
+    nodes = [node for _, file_nodes in chunked for node in file_nodes]
     if nodes:
         index.insert_nodes(nodes)
-    store.record(ManifestEntry(document.source, document.sha256, len(nodes), root))
+    # Only now, with every chunk of the batch in Chroma, do the files count as ingested.
+    store.record_many(
+        [ManifestEntry(document.source, document.sha256, len(file_nodes), root) for document, file_nodes in chunked]
+    )
