@@ -34,6 +34,7 @@ PANEL_PLACEHOLDER = (
 
 # CommonMark treats any backslash-escaped ASCII punctuation as a literal; &, < and > are left to html.escape.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$^=:\"'])")
+MAX_UNUSED_SHOWN = 5  # retrieved but not given to the model: a few show why, all would drown the page
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
 
 
@@ -111,8 +112,10 @@ def render_passages(passages: Sequence[Passage]) -> str:
     """A Markdown table of what retrieval found, for the curious."""
     if not passages:
         return "*No passages were retrieved.*"
+    used = [p for p in passages if p.number]
+    unused = [p for p in passages if not p.number]
     rows = ["| # | File | Lines | Fused score | Similarity | Excerpt |", "|---|---|---|---|---|---|"]
-    for passage in passages:
+    for passage in [*used, *unused[:MAX_UNUSED_SHOWN]]:
         similarity = f"{passage.similarity:.3f}" if passage.similarity is not None else "–"
         number = str(passage.number) if passage.number else "not used"
         excerpt = " ".join(passage.text.split())
@@ -121,6 +124,8 @@ def render_passages(passages: Sequence[Passage]) -> str:
             f"| {number} | {escape_md(passage.source)} | {passage.lines[0]}–{passage.lines[1]} | "
             f"{passage.score:.4f} | {similarity} | {escape_md(excerpt)} |"
         )
+    if len(unused) > MAX_UNUSED_SHOWN:
+        rows.append(f"\n*…and {len(unused) - MAX_UNUSED_SHOWN} more retrieved passages that ranked too low to use.*")
     return "\n".join(rows)
 
 

@@ -18,7 +18,7 @@ from rag import Assistant, Citation, ConfigError, Settings
 from rag.documents import load_document
 from rag.types import Answer
 from rag.ui import ChatHandlers, build_ui, launch_options
-from rag.ui_render import escape_md, render_answer, render_document
+from rag.ui_render import escape_md, render_answer, render_document, render_passages
 from rag.ui_uploads import safe_name, save_uploads
 
 BORDER_QUESTION = "How long is the border between Kazakhstan and Russia?"
@@ -189,3 +189,15 @@ def test_uploaded_articles_are_indexed_and_listed_in_the_corpus_view(make_assist
     assert ["base.txt", 1] in rows and [f"{fresh.settings.upload_dir.name}/Lake_Report.md", 1] in rows
     assert cleared is None
     assert not (corpus / "Lake_Report.md").exists()
+
+
+def test_retrieved_passages_show_their_scores_used_ones_first_and_only_a_few_unused(assistant: Assistant) -> None:
+    passages = assistant.retrieve(BORDER_QUESTION, top_k=2)
+
+    table = render_passages(passages)
+
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    used = sum(1 for passage in passages if passage.number)
+    assert rows[0].startswith("| 1 |") and all(not row.startswith("| not used") for row in rows[:used])
+    assert len(rows) == used + min(5, len(passages) - used)
+    assert escape_md(BORDER_FILE) in table
