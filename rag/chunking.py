@@ -93,7 +93,8 @@ class OffsetMap:
         runs: list[tuple[int, int, int, int]] = []
         for i in range(start, end):
             raw = origin[i]
-            if runs and raw == origin[i - 1] + 1:
+            # A run never continues past a line break, so every run has a single line number.
+            if runs and raw == origin[i - 1] + 1 and document.raw[origin[i - 1]] != "\n":
                 continue
             gap = 0
             if runs:

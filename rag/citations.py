@@ -27,6 +27,7 @@ MARKER = re.compile(r"\s*\[(?:(?:passage|source|doc)\s*)?(\d+(?:\s*(?:,|and|;)\s
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
 _ABBREVIATION = re.compile(r"\b(?:St|Mr|Mrs|Ms|Dr|Nov|Dec|Jan|Feb|Aug|Sept?|Oct|Gen|Sen|Rep|No|U\.S|U\.N|vs|etc)\.$")
 _WORD = re.compile(r"[a-z0-9]+")
+_RELATIVE_MARGIN = 0.15
 _STOP = frozenset(
     "a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her their he she they which who what".split()
 )
@@ -103,15 +104,20 @@ def cite(
     by_number = {p.number: [p, *[d for d in duplicates if d.duplicate_of == p.chunk_id]] for p in context}
     quotes = [(p, span) for group in by_number.values() for p in group for span in _candidates(p)]
     claim_texts = [c.text for c in claims]
-    vectors = embed([f"{question} {text}" for text in claim_texts] + [p.text[a:b] for p, (a, b) in quotes])
-    claim_vectors, quote_vectors = vectors[: len(claims)], vectors[len(claims) :]
+    # A claim is embedded alone and with its question: a short answer ("7,600 km") needs the question's
+    # words to resemble its source sentence, a long one is better compared on its own.
+    texts = [f"{question} {text}" for text in claim_texts] + claim_texts + [p.text[a:b] for p, (a, b) in quotes]
+    vectors = embed(texts)
+    count = len(claims)
+    with_question, alone, quote_vectors = vectors[:count], vectors[count : 2 * count], vectors[2 * count :]
 
     def support(claim_index: int, quote_index: int) -> float:
         passage, (a, b) = quotes[quote_index]
         text = passage.text[a:b]
         if not numbers_in(claim_texts[claim_index]) <= numbers_in(passage.text):
             return 0.0  # a number the passage never states is not supported by it
-        cosine = _dot(claim_vectors[claim_index], quote_vectors[quote_index])
+        quote_vector = quote_vectors[quote_index]
+        cosine = max(_dot(with_question[claim_index], quote_vector), _dot(alone[claim_index], quote_vector))
         return 0.75 * cosine + 0.25 * _overlap(claim_texts[claim_index], text)
 
     citations: list[Citation] = []
@@ -121,16 +127,21 @@ def cite(
             kept[ci] = ()
             continue
         wanted = [n for n in dict.fromkeys(claim.markers) if n in by_number] or list(by_number)
-        found: list[int] = []
+        best_quotes: list[tuple[float, int, Passage, int]] = []
         for number in wanted:
             for passage in by_number[number]:
                 scored = [(support(ci, qi), qi) for qi, (p, _) in enumerate(quotes) if p is passage]
                 best, qi = max(scored, default=(0.0, -1))
-                if best >= min_support:
-                    citations.append(_citation(passage, quotes[qi][1], best, number))
-                    found.append(number)
-            if found and not claim.markers:
-                break  # an unmarked claim gets the single best-numbered passage that supports it
+                best_quotes.append((best, number, passage, qi))
+        top = max((score for score, *_ in best_quotes), default=0.0)
+        # A marker whose passage supports the sentence far worse than the best one is a wrong citation.
+        floor = max(min_support, top - _RELATIVE_MARGIN)
+        found: list[int] = []
+        for score, number, passage, qi in sorted(best_quotes, key=lambda item: -item[0]):
+            if score >= floor and (claim.markers or not found or number in found):
+                # An unmarked claim gets only the best-supporting passage (and its duplicates).
+                citations.append(_citation(passage, quotes[qi][1], score, number))
+                found.append(number)
         kept[ci] = tuple(dict.fromkeys(found))
     return citations, kept
 

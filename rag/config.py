@@ -29,15 +29,15 @@ class Settings:
     index_dir: Path = Path(".rag")  # embedded Chroma, lock file and model cache live here
     collection: str = "articles"  # Chroma collection name
     upload_dir: Path = Path("user_uploads")  # where the UI stores uploaded files (never seeds/)
-    chunk_size: int = 160  # tokens per chunk, in the embedder's own tokenizer (its window is 256)
-    chunk_overlap: int = 24  # tokens shared by neighbouring chunks
+    chunk_size: int = 80  # tokens per chunk (embedder's tokenizer): about one news paragraph, so copies align
+    chunk_overlap: int = 0  # tokens shared by neighbours; 0 because chunks already end on sentence boundaries
     max_file_mb: float = 10.0  # larger files are skipped with a reason, not read into memory
     # --- retrieval --------------------------------------------------------------------
-    top_k: int = 4  # distinct passages given to the LLM; more means slower answers
-    candidate_k: int = 12  # hits taken from each retriever (dense, BM25) before fusion
+    top_k: int = 5  # distinct passages given to the LLM; more means slower answers
+    candidate_k: int = 15  # hits taken from each retriever (dense, BM25) before fusion
     dense_weight: float = 0.6  # share of the dense retriever in reciprocal-rank fusion (BM25 gets the rest)
     min_relevance: float = 0.30  # best dense cosine below this: refuse without asking the LLM
-    duplicate_overlap: float = 0.6  # word-shingle overlap above which two passages count as one
+    duplicate_overlap: float = 0.5  # word-shingle overlap above which two passages count as one
     # --- answering --------------------------------------------------------------------
     max_question_chars: int = 2000  # longer questions are refused, never sent whole to the LLM
     max_answer_tokens: int = 256  # generation cap per answer

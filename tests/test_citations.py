@@ -1,0 +1,98 @@
+"""Parsing the model's [n] markers and choosing quotes: pure functions on hand-made cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering import finish_answer, normalise_history
+from rag.chunking import OffsetMap
+from rag.citations import numbers_in, quote_candidates, split_claims
+from rag.types import Passage
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Tokayev won 81% [2]. He is 69 [2][3].", [("Tokayev won 81%.", (2,)), ("He is 69.", (2, 3))]),
+        ("It was 7,600 km. [1]", [("It was 7,600 km.", (1,))]),
+        ("Putin and Xi [1, 3].", [("Putin and Xi.", (1, 3))]),
+        ("They met in St. Petersburg in June [4].", [("They met in St. Petersburg in June.", (4,))]),
+        ("No markers here.", [("No markers here.", ())]),
+        ("See [Passage 2].", [("See.", (2,))]),
+    ],
+)
+def test_sentences_and_their_markers_are_split_apart(answer: str, expected: list[tuple[str, tuple[int, ...]]]) -> None:
+    assert [(claim.text, claim.markers) for claim in split_claims(answer)] == expected
+
+
+def test_numbers_ignore_thousands_separators() -> None:
+    assert numbers_in("a 7,600-kilometer border and 81.31 per cent") == {"7600", "81.31"}
+
+
+def passage(text: str, number: int = 1, source: str = "a.txt") -> Passage:
+    return Passage(source, "Title", text, (1, 1), (0, len(text)), 0.1, 0.8, f"{source}::0", number, offsets="[[0,0,1,0]]")
+
+
+def test_quote_candidates_are_sentences_and_stop_at_dropped_text() -> None:
+    text = "Tokayev clashed with Putin in June, criticizing Moscow's move to recognize regions. He won."
+    gap = text.index("move")
+    offsets = OffsetMap(((0, 0, 1, 0), (gap, gap + 40, 3, 1)))
+    spans = [text[a:b] for a, b in quote_candidates(passage(text), offsets)]
+    assert spans == ["Tokayev clashed with Putin in June, criticizing Moscow's", "move to recognize regions."]
+
+
+def fake_embed(texts: list[str]) -> list[list[float]]:
+    """Bag-of-words vectors: enough to rank sentences by shared words in a pure test."""
+    vocabulary = sorted({w for t in texts for w in t.lower().split()})
+    vectors = []
+    for text in texts:
+        words = text.lower().split()
+        vector = [float(words.count(w)) for w in vocabulary]
+        norm = sum(v * v for v in vector) ** 0.5 or 1.0
+        vectors.append([v / norm for v in vector])
+    return vectors
+
+
+def test_a_marker_past_the_last_passage_is_dropped_and_the_claim_reattributed() -> None:
+    passages = [passage("The border is 7,600 kilometers long between the two countries.", 1)]
+    answer = finish_answer(
+        "How long is the border?",
+        "How long is the border?",
+        "The border is 7,600 kilometers long [7].",
+        passages,
+        fake_embed,
+        0.3,
+        0.0,
+    )
+    assert not answer.refused
+    assert "[7]" not in answer.text
+    assert [c.marker for c in answer.citations] == [1]
+
+
+def test_a_number_the_passage_never_states_is_not_supported() -> None:
+    passages = [passage("Tokayev won the election with a large majority of the vote.", 1)]
+    answer = finish_answer(
+        "When was Tokayev born?", "When was Tokayev born?", "Tokayev was born in 1953 [1].", passages, fake_embed, 0.3, 0.0
+    )
+    assert answer.refused
+    assert answer.citations == []
+
+
+def test_the_models_own_refusal_becomes_a_refusal() -> None:
+    passages = [passage("Some text about the election.", 1)]
+    answer = finish_answer("q", "q", "The documents do not say.", passages, fake_embed, 0.3, 0.0)
+    assert answer.refused and answer.citations == []
+
+
+def test_history_is_read_from_gradio_messages_pairs_and_block_lists() -> None:
+    history = [
+        {"role": "user", "content": "Who won?"},
+        {"role": "assistant", "content": [{"type": "text", "text": "Tokayev [1]."}]},
+        ("And when?", "In November."),
+    ]
+    assert normalise_history(history) == [
+        ("user", "Who won?"),
+        ("assistant", "Tokayev [1]."),
+        ("user", "And when?"),
+        ("assistant", "In November."),
+    ]
