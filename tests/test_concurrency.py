@@ -71,6 +71,7 @@ def _check(question: str, text: str, refused: bool, sources: list[str]) -> None:
     assert sources and set(sources) <= SEED_SOURCES, "a real answer cites seed articles"
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_asks_through_one_assistant_each_get_their_own_answer(assistant: Assistant) -> None:
     assert len(QUESTIONS) == 20
     assistant.retrieve("warm up the retriever")  # BM25 is built once, before the threads race
