@@ -24,8 +24,9 @@ from rag.documents import Document
 
 __all__ = ["make_splitter", "chunk_document", "OffsetMap", "EMBED_METADATA_KEYS"]
 
-# Only the title is embedded with the chunk text: it disambiguates chunks that never name their topic.
-EMBED_METADATA_KEYS = ("title",)
+# Only a real headline is embedded with the chunk text: it disambiguates chunks that never name their
+# topic, while an article's first words (the fallback title) would only blur every chunk's vector.
+EMBED_METADATA_KEYS = ("headline",)
 
 
 def make_splitter(tokenize: Callable[[str], list[int]], chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
@@ -56,6 +57,7 @@ def chunk_document(document: Document, splitter: SentenceSplitter) -> list[TextN
         metadata = {
             "source": document.source,
             "title": document.title,
+            "headline": document.headline,
             "chunk_index": index,
             "chars_start": raw_start,
             "chars_end": raw_end,
@@ -69,7 +71,7 @@ def chunk_document(document: Document, splitter: SentenceSplitter) -> list[TextN
             id_=f"{document.source}::{index:05d}",
             text=piece,
             metadata=metadata,
-            excluded_embed_metadata_keys=[key for key in metadata if key not in EMBED_METADATA_KEYS],
+            excluded_embed_metadata_keys=[key for key in metadata if key not in EMBED_METADATA_KEYS or not metadata[key]],
             excluded_llm_metadata_keys=list(metadata),
         )
         nodes.append(node)

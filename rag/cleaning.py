@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CleanText", "clean", "extract_title"]
+__all__ = ["CleanText", "clean", "extract_title", "extract_headline"]
 
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 _TEASER = re.compile(r"^\s*(?:related(?: article| story| content)?|read more|read also|see also|also read)\s*:", re.I)
@@ -57,17 +57,25 @@ def clean(raw: str) -> CleanText:
 
 def extract_title(raw: str, fallback: str) -> str:
     """The headline if the article starts with one, else its first words."""
+    headline = extract_headline(raw)
+    if headline:
+        return headline
+    words = clean(raw).text.split()
+    title = " ".join(words[:12])
+    return title + ("…" if len(words) > 12 else "") if title else fallback
+
+
+def extract_headline(raw: str) -> str | None:
+    """The first line when it reads as a headline: short, unpunctuated, not continued below."""
     lines = [line for line in _split_lines(raw) if line is not None and line.text]
     if not lines:
-        return fallback
+        return None
     first = lines[0].text.lstrip("#").strip()
     follower = lines[1].text if len(lines) > 1 else ""
     continues = bool(follower) and follower[0].islower()
     if len(first) <= _HEADLINE_MAX and not _SENTENCE_END.search(first) and not continues:
         return first
-    words = clean(raw).text.split()
-    title = " ".join(words[:12])
-    return title + ("…" if len(words) > 12 else "") if title else fallback
+    return None
 
 
 def _split_lines(raw: str) -> list[_Line | None]:

@@ -37,7 +37,8 @@ class Settings:
     candidate_k: int = 15  # hits taken from each retriever (dense, BM25) before fusion
     dense_weight: float = 0.6  # share of the dense retriever in reciprocal-rank fusion (BM25 gets the rest)
     min_relevance: float = 0.30  # best dense cosine below this: refuse without asking the LLM
-    duplicate_overlap: float = 0.5  # word-shingle overlap above which two passages count as one
+    duplicate_overlap: float = 0.6  # share of a passage's word 3-grams already in the context that makes it a copy
+    max_per_source: int = 2  # passages of one file in the context while other files have candidates
     # --- answering --------------------------------------------------------------------
     max_question_chars: int = 2000  # longer questions are refused, never sent whole to the LLM
     max_answer_tokens: int = 256  # generation cap per answer

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from rag.cleaning import CleanText, clean, extract_title
+from rag.cleaning import CleanText, clean, extract_headline, extract_title
 from rag.errors import IngestError, UnreadableFileError
 from rag.types import SkippedFile
 
@@ -34,8 +34,9 @@ class Document:
     path: Path
     raw: str  # decoded original text: offsets and line numbers refer to this
     cleaned: CleanText
-    title: str
+    title: str  # the headline, else the first words (for display)
     sha256: str  # of the file's bytes: the manifest's notion of "changed"
+    headline: str = ""  # a real headline, embedded with every chunk; empty when the article has none
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a raw offset."""
@@ -135,8 +136,9 @@ def load_document(path: Path, source: str | None = None, max_file_mb: float = 10
         cleaned = CleanText(cleaned.text, tuple(origin[i] for i in cleaned.origin), cleaned.dropped)
     if not cleaned.text.strip():
         raise UnreadableFileError("no text left after cleaning")
-    title = _html_title(raw) if suffix in (".html", ".htm") else None
-    return Document(source, path, raw, cleaned, title or extract_title(text, path.stem), hashlib.sha256(data).hexdigest())
+    headline = _html_title(raw) if suffix in (".html", ".htm") else extract_headline(text)
+    title = headline or extract_title(text, path.stem)
+    return Document(source, path, raw, cleaned, title, hashlib.sha256(data).hexdigest(), headline or "")
 
 
 def decode(data: bytes) -> str:

@@ -63,7 +63,7 @@ class HybridRetriever:
         fused = fuse([dense, sparse], [self.settings.dense_weight, 1 - self.settings.dense_weight])
         passages = [_to_passage(hit, similarities.get(hit.node.node_id)) for hit in fused]
         return Retrieval(
-            passages=select_context(passages, top_k, self.settings.duplicate_overlap),
+            passages=select_context(passages, top_k, self.settings.duplicate_overlap, self.settings.max_per_source),
             best_similarity=max(similarities.values(), default=0.0),
         )
 
@@ -84,19 +84,29 @@ def fuse(rankings: list[list[NodeWithScore]], weights: list[float]) -> list[Node
     return [NodeWithScore(node=nodes[key].node, score=scores[key]) for key in ordered]
 
 
-def select_context(passages: list[Passage], top_k: int, overlap: float) -> list[Passage]:
-    """Number the first `top_k` distinct passages; fold near-duplicates from other files into them."""
+def select_context(passages: list[Passage], top_k: int, overlap: float, per_source: int = 2) -> list[Passage]:
+    """Number the first `top_k` distinct passages; fold near-duplicates from other files into them.
+
+    A passage is a duplicate when most of its own word 3-grams are already in the chosen context
+    (a longer passage with news of its own is kept). At most `per_source` passages of one file are
+    chosen while other files have candidates left, so one long article cannot crowd out the rest.
+    """
     context: list[Passage] = []
     duplicates: list[Passage] = []
-    rest: list[Passage] = []
+    deferred: list[Passage] = []
     for passage in passages:
-        original = next(
-            (p for p in context if p.source != passage.source and shingle_overlap(p.text, passage.text) >= overlap),
-            None,
-        )
+        original = _contained_in(passage, context, overlap)
         if original is not None:
             duplicates.append(replace(passage, number=original.number, duplicate_of=original.chunk_id))
+        elif sum(p.source == passage.source for p in context) >= per_source:
+            deferred.append(passage)
         elif len(context) < top_k:
+            context.append(replace(passage, number=len(context) + 1))
+        else:
+            deferred.append(passage)
+    rest: list[Passage] = []
+    for passage in deferred:
+        if len(context) < top_k:
             context.append(replace(passage, number=len(context) + 1))
         else:
             rest.append(passage)
@@ -105,6 +115,17 @@ def select_context(passages: list[Passage], top_k: int, overlap: float) -> list[
         ordered.append(passage)
         ordered.extend(d for d in duplicates if d.duplicate_of == passage.chunk_id)
     return ordered + rest
+
+
+def _contained_in(passage: Passage, context: list[Passage], threshold: float) -> Passage | None:
+    own = _shingles(passage.text, 3)
+    others = [p for p in context if p.source != passage.source]
+    if not own or not others:
+        return None
+    seen = set().union(*(_shingles(p.text, 3) for p in others))
+    if len(own & seen) / len(own) < threshold:
+        return None
+    return max(others, key=lambda p: len(own & _shingles(p.text, 3)))
 
 
 def shingle_overlap(a: str, b: str, size: int = 3) -> float:
