@@ -20,9 +20,10 @@ from typing import Any
 
 from eval.metrics import Outcome
 
-__all__ = ["Baseline", "looks_like_refusal"]
+__all__ = ["Baseline", "cited_files", "looks_like_refusal"]
 
-_MARKER = re.compile(r"\[(\d+)\]")
+# Its prompt labels chunks "Source 1:", so the model writes [1], [1, 2] or [Source 1]; all are citations.
+_MARKER = re.compile(r"\[((?:source\s*)?\d+(?:\s*(?:,|and)\s*(?:source\s*)?\d+)*)\]", re.IGNORECASE)
 
 
 class Baseline:
@@ -47,16 +48,10 @@ class Baseline:
         text = str(getattr(response, "response", "") or "").strip()
         sources = [_file_name(node) for node in response.source_nodes]
         refused = looks_like_refusal(text)
-        cited: list[str] = []
-        if not refused:
-            for number in _MARKER.findall(text):
-                index = int(number) - 1
-                if 0 <= index < len(sources) and sources[index] not in cited:
-                    cited.append(sources[index])
         return Outcome(
             text=text,
             refused=refused,
-            cited=tuple(cited),
+            cited=() if refused else cited_files(text, sources),
             ranking=tuple((_file_name(node),) for node in retrieved),
             seconds=seconds,
             top_k=self.top_k,
@@ -67,6 +62,17 @@ class Baseline:
 def _file_name(node: Any) -> str:
     metadata = node.node.metadata
     return str(metadata.get("file_name") or Path(str(metadata.get("file_path", ""))).name)
+
+
+def cited_files(text: str, sources: list[str]) -> tuple[str, ...]:
+    """Distinct files of the source chunks the answer's markers point at, in order; out-of-range markers are ignored."""
+    cited: list[str] = []
+    for group in _MARKER.findall(text):
+        for number in re.findall(r"\d+", group):
+            index = int(number) - 1
+            if 0 <= index < len(sources) and sources[index] not in cited:
+                cited.append(sources[index])
+    return tuple(cited)
 
 
 def looks_like_refusal(text: str) -> bool:

@@ -9,6 +9,7 @@ overall metrics are compared to eval/thresholds.toml and the exit code says whet
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 import tomllib
@@ -20,9 +21,11 @@ from rich.console import Console
 
 from eval.metrics import METRICS, Gold, Outcome, quote_faithful, score, source_ranking, summarise_by_category
 from eval.report import Run, print_summary, print_table, write_outputs
+from rag.answering import REFUSAL
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
+from rag.types import Answer
 
 __all__ = ["ROOT", "GOLD", "THRESHOLDS", "RESULTS", "load_gold", "load_thresholds", "check_gate", "run_ours", "run_cli"]
 
@@ -80,7 +83,7 @@ def run_ours(assistant: Assistant, questions: Sequence[Gold], progress: Progress
     raws: dict[str, str] = {}
     outcomes = []
     for number, gold in enumerate(questions, start=1):
-        answer = assistant.ask(gold.question)
+        answer, draft = _ask(assistant, gold.question)
         verdicts = []
         for citation in answer.citations:
             if citation.source not in raws:
@@ -95,10 +98,12 @@ def run_ours(assistant: Assistant, questions: Sequence[Gold], progress: Progress
             quotes=tuple(verdicts),
             top_k=assistant.settings.top_k,
             extra={
+                "draft": draft,
+                "refusal": refusal_kind(draft) if answer.refused else "",
                 "citations": [
                     {"source": c.source, "marker": c.marker, "lines": list(c.lines), "chars": list(c.chars), "quote": c.quote}
                     for c in answer.citations
-                ]
+                ],
             },
         )
         outcomes.append(outcome)
@@ -107,9 +112,29 @@ def run_ours(assistant: Assistant, questions: Sequence[Gold], progress: Progress
     return outcomes
 
 
+def _ask(assistant: Assistant, question: str) -> tuple[Answer, str]:
+    """The checked answer and the model's raw draft (which tells why an answer became a refusal)."""
+    deltas: list[str] = []
+    for event in assistant.stream(question):
+        if isinstance(event, Answer):
+            return event, "".join(deltas)
+        deltas.append(event)
+    raise RagError("The answer stream ended without an answer.")
+
+
+def refusal_kind(draft: str) -> str:
+    """Which stage turned the answer into a refusal, judged from the model's raw draft."""
+    if draft.strip() == REFUSAL:
+        return "relevance gate, no LLM call"
+    if "NOT IN DOCUMENTS" in draft.upper():
+        return "the model said not in documents"
+    return "the model answered, the citation check rejected it"
+
+
 def run_cli(settings: Settings, *, gate: bool = False, baseline: bool = False, limit: int | None = None) -> int:
     """The `rag eval` command; returns its exit code (1 when the gate fails)."""
-    console = Console()
+    # A CI log is not a terminal; rich would wrap the tables at 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
     questions = load_gold()
     if limit is not None:
         if limit < 1:

@@ -117,6 +117,7 @@ class Score:
     quotes_total: int
     seconds: float
     missing: tuple[str, ...] = ()  # `must` patterns the answer did not match
+    why_refused: str = ""  # which stage refused, when the pipeline says
 
     @property
     def passed(self) -> bool:
@@ -130,7 +131,8 @@ class Score:
         if not self.answerable:
             return [] if self.refused else ["wrong refusal: answered an unanswerable question"]
         if self.refused:
-            return ["wrong refusal: refused an answerable question"]
+            why = f" ({self.why_refused})" if self.why_refused else ""
+            return ["wrong refusal: refused an answerable question" + why]
         found = []
         if not self.correct:
             found.append("wrong fact: no match for " + ", ".join(f"/{m}/" for m in self.missing))
@@ -241,6 +243,7 @@ def score(gold: Gold, outcome: Outcome) -> Score:
         quotes_total=len(outcome.quotes),
         seconds=outcome.seconds,
         missing=missing,
+        why_refused=str(outcome.extra.get("refusal", "")) if outcome.refused else "",
     )
 
 

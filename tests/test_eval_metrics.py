@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.baseline import looks_like_refusal
-from eval.harness import THRESHOLDS, check_gate, load_gold, load_thresholds
+from eval.baseline import cited_files, looks_like_refusal
+from eval.harness import THRESHOLDS, check_gate, load_gold, load_thresholds, refusal_kind
 from eval.metrics import (
     METRICS,
     Gold,
@@ -97,6 +97,19 @@ def test_a_refused_answerable_question_raises_the_false_refusal_rate_and_lowers_
     assert scores[1].problems == ["wrong refusal: refused an answerable question"]
 
 
+def test_a_false_refusal_says_which_stage_refused_when_the_pipeline_tells() -> None:
+    refused = outcome("I couldn't find it.", refused=True, cited=(), extra={"refusal": "the model said not in documents"})
+    assert score(PUTIN, refused).problems == ["wrong refusal: refused an answerable question (the model said not in documents)"]
+
+
+def test_the_refusing_stage_is_read_from_the_models_draft() -> None:
+    from rag.answering import REFUSAL
+
+    assert refusal_kind(REFUSAL) == "relevance gate, no LLM call"
+    assert refusal_kind("NOT IN DOCUMENTS.") == "the model said not in documents"
+    assert refusal_kind("Paris is the capital [1].") == "the model answered, the citation check rejected it"
+
+
 def test_a_refusal_that_happens_to_contain_the_answer_is_still_not_correct() -> None:
     assert score(PUTIN, outcome("Putin? I couldn't find that.", refused=True, cited=())).correct is False
 
@@ -122,6 +135,12 @@ def test_baseline_refusals_are_recognised_from_their_wording() -> None:
     assert looks_like_refusal("The provided sources do not mention the capital of France.")
     assert looks_like_refusal("I cannot answer that based on the context.")
     assert not looks_like_refusal("Putin congratulated Tokayev [1].")
+
+
+def test_baseline_citations_are_the_files_its_markers_point_at_in_any_of_its_marker_styles() -> None:
+    sources = [B, B, A, C]  # the files of its source chunks, in order: [1] and [2] are both B
+    assert cited_files("Putin [Source 3]. Xi [4][2]. Again [1, 3].", sources) == (A, C, B)
+    assert cited_files("Out of range [9] and [0].", sources) == ()
 
 
 # --- multi-source questions -----------------------------------------------------------------
