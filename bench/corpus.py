@@ -71,7 +71,7 @@ def perturb(sentence: str, names: Sequence[str], rng: random.Random) -> str:
 
 
 def write_articles(seeds: SeedText, folder: Path, count: int, sentences_per_article: int = 24, seed: int = 0) -> None:
-    """`count` article files of shuffled, perturbed seed sentences (about 3.5 chunks each at 160 tokens)."""
+    """`count` article files of 24 shuffled, perturbed seed sentences (about 13 chunks each at 160 tokens)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(count):

@@ -40,7 +40,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="ingest runs (the median is reported)")
     parser.add_argument("--passes", type=int, default=2, help="passes over the gold questions per retrieval size")
     parser.add_argument("--queries", type=int, default=0, help="gold questions per retrieval pass (0: all of them)")
-    parser.add_argument("--ingest-files", type=int, default=300, help="synthetic articles for the ingest run (~3.5 chunks each)")
+    parser.add_argument("--ingest-files", type=int, default=100, help="synthetic articles for the ingest run (~13 chunks each)")
     parser.add_argument("--questions", type=int, default=10, help="gold questions for the answer-latency run")
     parser.add_argument("--no-llm", action="store_true", help="skip everything that needs the LLM (answers, baseline, rag serve)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
