@@ -9,6 +9,7 @@ overall metrics are compared to eval/thresholds.toml and the exit code says whet
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 import time
@@ -34,6 +35,10 @@ GOLD = ROOT / "eval" / "gold.jsonl"
 SEEDS = ROOT / "seeds"
 THRESHOLDS = ROOT / "eval" / "thresholds.toml"
 RESULTS = ROOT / "eval" / "results"
+
+_ADMITS = re.compile(
+    r"(?:do|does|did)(?: not|n't) (?:say|mention|contain|state)|no information|(?:cannot|can't) (?:find|answer)", re.I
+)
 
 Progress = Callable[[int, int, Gold, Outcome], None]
 
@@ -126,8 +131,8 @@ def refusal_kind(draft: str) -> str:
     """Which stage turned the answer into a refusal, judged from the model's raw draft."""
     if draft.strip() == REFUSAL:
         return "relevance gate, no LLM call"
-    if "NOT IN DOCUMENTS" in draft.upper():
-        return "the model said not in documents"
+    if "NOT IN DOCUMENTS" in draft.upper() or _ADMITS.search(draft):
+        return "the model said the documents do not say"
     return "the model answered, the citation check rejected it"
 
 

@@ -98,15 +98,16 @@ def test_a_refused_answerable_question_raises_the_false_refusal_rate_and_lowers_
 
 
 def test_a_false_refusal_says_which_stage_refused_when_the_pipeline_tells() -> None:
-    refused = outcome("I couldn't find it.", refused=True, cited=(), extra={"refusal": "the model said not in documents"})
-    assert score(PUTIN, refused).problems == ["wrong refusal: refused an answerable question (the model said not in documents)"]
+    refused = outcome("I couldn't find it.", refused=True, cited=(), extra={"refusal": "the model said so"})
+    assert score(PUTIN, refused).problems == ["wrong refusal: refused an answerable question (the model said so)"]
 
 
 def test_the_refusing_stage_is_read_from_the_models_draft() -> None:
     from rag.answering import REFUSAL
 
     assert refusal_kind(REFUSAL) == "relevance gate, no LLM call"
-    assert refusal_kind("NOT IN DOCUMENTS.") == "the model said not in documents"
+    assert refusal_kind("NOT IN DOCUMENTS.") == "the model said the documents do not say"
+    assert refusal_kind("The documents do not say.") == "the model said the documents do not say"
     assert refusal_kind("Paris is the capital [1].") == "the model answered, the citation check rejected it"
 
 
