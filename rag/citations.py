@@ -1,10 +1,11 @@
 """From the model's [n] markers to checked `Citation`s with exact quotes from the original files.
 
 For each answer sentence and each passage it cites, the best-supporting sentence of that passage
-(and of its near-duplicates in other files) becomes the quote. A citation survives only if the
-quote supports the sentence: similar enough (embedding cosine blended with word overlap) and
-containing every number the sentence states. Markers pointing past the passage list are dropped;
-a sentence left without support is re-attributed to the passage that does support it, if any.
+(and of its near-duplicates in other files) becomes the quote. A citation survives only if its quote
+supports the sentence about as well as the best passage does (embedding cosine blended with word
+overlap), and a sentence keeps citations only if every number it states appears in a passage it
+cites. Markers pointing past the passage list are dropped; a sentence whose markers are wrong or
+missing is re-attributed to the passage that does support it, if any.
 
 Example:
     split_claims("Tokayev won 81% [2]. He is 69 [2][3].") -> [("Tokayev won 81%", [2]), ("He is 69", [2, 3])]
@@ -28,6 +29,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])
 _ABBREVIATION = re.compile(r"\b(?:St|Mr|Mrs|Ms|Dr|Nov|Dec|Jan|Feb|Aug|Sept?|Oct|Gen|Sen|Rep|No|U\.S|U\.N|vs|etc)\.$")
 _WORD = re.compile(r"[a-z0-9]+")
 _RELATIVE_MARGIN = 0.15
+_CLOSE_MARGIN = 0.05
 _STOP = frozenset(
     "a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her their he she they which who what".split()
 )
@@ -113,12 +115,9 @@ def cite(
 
     def support(claim_index: int, quote_index: int) -> float:
         passage, (a, b) = quotes[quote_index]
-        text = passage.text[a:b]
-        if not numbers_in(claim_texts[claim_index]) <= numbers_in(passage.text):
-            return 0.0  # a number the passage never states is not supported by it
         quote_vector = quote_vectors[quote_index]
         cosine = max(_dot(with_question[claim_index], quote_vector), _dot(alone[claim_index], quote_vector))
-        return 0.75 * cosine + 0.25 * _overlap(claim_texts[claim_index], text)
+        return 0.75 * cosine + 0.25 * _overlap(claim_texts[claim_index], passage.text[a:b])
 
     citations: list[Citation] = []
     kept: dict[int, tuple[int, ...]] = {}
@@ -126,24 +125,36 @@ def cite(
         if len(_content_words(claim.text)) < 2:
             kept[ci] = ()
             continue
-        wanted = [n for n in dict.fromkeys(claim.markers) if n in by_number] or list(by_number)
-        best_quotes: list[tuple[float, int, Passage, int]] = []
-        for number in wanted:
-            for passage in by_number[number]:
+        options: list[tuple[float, int, Passage, int]] = []  # (support, number, passage, quote index)
+        for number, group in by_number.items():
+            for passage in group:
                 scored = [(support(ci, qi), qi) for qi, (p, _) in enumerate(quotes) if p is passage]
                 best, qi = max(scored, default=(0.0, -1))
-                best_quotes.append((best, number, passage, qi))
-        top = max((score for score, *_ in best_quotes), default=0.0)
-        # A marker whose passage supports the sentence far worse than the best one is a wrong citation.
-        floor = max(min_support, top - _RELATIVE_MARGIN)
-        found: list[int] = []
-        for score, number, passage, qi in sorted(best_quotes, key=lambda item: -item[0]):
-            if score >= floor and (claim.markers or not found or number in found):
-                # An unmarked claim gets only the best-supporting passage (and its duplicates).
-                citations.append(_citation(passage, quotes[qi][1], score, number))
-                found.append(number)
-        kept[ci] = tuple(dict.fromkeys(found))
+                options.append((best, number, passage, qi))
+        chosen = _choose(options, {n for n in claim.markers if n in by_number}, min_support)
+        # Every number the sentence states must appear in a passage it cites: no invented figures.
+        stated = set().union(*(numbers_in(passage.text) for _, _, passage, _ in chosen)) if chosen else set()
+        if not numbers_in(claim.text) <= stated:
+            chosen = []
+        citations.extend(_citation(passage, quotes[qi][1], score, number) for score, number, passage, qi in chosen)
+        kept[ci] = tuple(sorted({number for _, number, _, _ in chosen}))
     return citations, kept
+
+
+def _choose(
+    options: list[tuple[float, int, Passage, int]], marked: set[int], min_support: float
+) -> list[tuple[float, int, Passage, int]]:
+    """The passages that support a sentence: its own markers unless another passage clearly does better."""
+    if not options:
+        return []
+    ranked = sorted(options, key=lambda option: -option[0])
+    top, top_number = ranked[0][0], ranked[0][1]
+    # A marker whose passage supports the sentence far worse than the best one is a wrong citation.
+    floor = max(min_support, top - _RELATIVE_MARGIN)
+    if not marked:  # an unmarked sentence gets the best-supporting passage (and its copies in other files)
+        return [o for o in ranked if o[1] == top_number and o[0] >= floor]
+    # The model's markers, plus any passage it did not mark that supports the sentence about as well as the best.
+    return [o for o in ranked if o[0] >= floor and (o[1] in marked or o[0] >= top - _CLOSE_MARGIN)]
 
 
 def _candidates(passage: Passage) -> list[tuple[int, int]]:
