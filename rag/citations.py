@@ -29,6 +29,14 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])
 _ABBREVIATION = re.compile(r"\b(?:St|Mr|Mrs|Ms|Dr|Nov|Dec|Jan|Feb|Aug|Sept?|Oct|Gen|Sen|Rep|No|U\.S|U\.N|vs|etc)\.$")
 _WORD = re.compile(r"[a-z0-9]+")
 _RELATIVE_MARGIN = 0.15
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+    if value > 1  # "one of his allies" is no figure
+} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000", "dozen": "12"}
 _CLOSE_MARGIN = 0.05
 _STOP = frozenset(
     "a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her their he she they which who what".split()
@@ -62,8 +70,10 @@ def strip_markers(text: str) -> str:
 
 
 def numbers_in(text: str) -> set[str]:
-    """Numbers as digit strings, thousands separators removed: '7,600-kilometer' -> {'7600'}."""
-    return {re.sub(r"[,\s]", "", n) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+    """Numbers as digit strings, thousands separators removed: '7,600-kilometer five' -> {'7600', '5'}."""
+    digits = {re.sub(r"[,\s]", "", n) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+    words = {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    return digits | words
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -122,8 +132,8 @@ def cite(
     citations: list[Citation] = []
     kept: dict[int, tuple[int, ...]] = {}
     for ci, claim in enumerate(claims):
-        if len(_content_words(claim.text)) < 2:
-            kept[ci] = ()
+        if len(_content_words(claim.text)) < 2 and not claim.markers and not numbers_in(claim.text):
+            kept[ci] = ()  # filler such as "Yes." carries no claim of its own
             continue
         options: list[tuple[float, int, Passage, int]] = []  # (support, number, passage, quote index)
         for number, group in by_number.items():
@@ -133,7 +143,8 @@ def cite(
                 options.append((best, number, passage, qi))
         chosen = _choose(options, {n for n in claim.markers if n in by_number}, min_support)
         # Every number the sentence states must appear in a passage it cites: no invented figures.
-        stated = set().union(*(numbers_in(passage.text) for _, _, passage, _ in chosen)) if chosen else set()
+        # Numbers echoed from the question ("in the 2022 election") are the asker's, not the model's.
+        stated = set().union(numbers_in(question), *(numbers_in(passage.text) for _, _, passage, _ in chosen))
         if not numbers_in(claim.text) <= stated:
             chosen = []
         citations.extend(_citation(passage, quotes[qi][1], score, number) for score, number, passage, qi in chosen)

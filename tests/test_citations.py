@@ -27,6 +27,7 @@ def test_sentences_and_their_markers_are_split_apart(answer: str, expected: list
 
 def test_numbers_ignore_thousands_separators() -> None:
     assert numbers_in("a 7,600-kilometer border and 81.31 per cent") == {"7600", "81.31"}
+    assert numbers_in("five opponents, six rivals") == {"5", "6"}
 
 
 def passage(text: str, number: int = 1, source: str = "a.txt") -> Passage:
@@ -96,3 +97,22 @@ def test_history_is_read_from_gradio_messages_pairs_and_block_lists() -> None:
         ("user", "And when?"),
         ("assistant", "In November."),
     ]
+
+
+def test_a_bare_figure_with_its_marker_is_a_claim_to_check() -> None:
+    passages = [passage("None of his five little-known opponents scored double digits in the vote.", 1)]
+    answer = finish_answer(
+        "How many opponents did Tokayev have?", "How many opponents did Tokayev have?", "5 [1]", passages, fake_embed, 0.0, 0.0
+    )
+    assert not answer.refused
+    assert [c.marker for c in answer.citations] == [1]
+
+
+def test_a_year_echoed_from_the_question_is_not_an_invented_number() -> None:
+    question = "What share did Tokayev win in the 2022 election?"
+    passages = [passage("Tokayev won 81.31 per cent of the vote in the election on Sunday.", 1)]
+    answer = finish_answer(
+        question, question, "Tokayev won 81.31 per cent in the 2022 election [1].", passages, fake_embed, 0.3, 0.0
+    )
+    assert not answer.refused
+    assert answer.citations[0].marker == 1
