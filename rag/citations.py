@@ -23,6 +23,7 @@ from rag.types import Citation, Passage
 __all__ = ["Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in"]
 
 Embed = Callable[[list[str]], list[list[float]]]
+_Option = tuple[float, int, Passage, int]  # (support, passage number, passage, index of its best quote)
 
 MARKER = re.compile(r"\s*\[(?:(?:passage|source|doc)\s*)?(\d+(?:\s*(?:,|and|;)\s*\d+)*)\]", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
@@ -135,26 +136,20 @@ def cite(
         if len(_content_words(claim.text)) < 2 and not claim.markers and not numbers_in(claim.text):
             kept[ci] = ()  # filler such as "Yes." carries no claim of its own
             continue
-        options: list[tuple[float, int, Passage, int]] = []  # (support, number, passage, quote index)
+        options: list[_Option] = []
         for number, group in by_number.items():
             for passage in group:
                 scored = [(support(ci, qi), qi) for qi, (p, _) in enumerate(quotes) if p is passage]
                 best, qi = max(scored, default=(0.0, -1))
                 options.append((best, number, passage, qi))
         chosen = _choose(options, {n for n in claim.markers if n in by_number}, min_support)
-        # Every number the sentence states must appear in a passage it cites: no invented figures.
-        # Numbers echoed from the question ("in the 2022 election") are the asker's, not the model's.
-        stated = set().union(numbers_in(question), *(numbers_in(passage.text) for _, _, passage, _ in chosen))
-        if not numbers_in(claim.text) <= stated:
-            chosen = []
+        chosen = _grounded(claim.text, question, chosen)
         citations.extend(_citation(passage, quotes[qi][1], score, number) for score, number, passage, qi in chosen)
         kept[ci] = tuple(sorted({number for _, number, _, _ in chosen}))
     return citations, kept
 
 
-def _choose(
-    options: list[tuple[float, int, Passage, int]], marked: set[int], min_support: float
-) -> list[tuple[float, int, Passage, int]]:
+def _choose(options: list[_Option], marked: set[int], min_support: float) -> list[_Option]:
     """The passages that support a sentence: its own markers unless another passage clearly does better."""
     if not options:
         return []
@@ -166,6 +161,31 @@ def _choose(
         return [o for o in ranked if o[1] == top_number and o[0] >= floor]
     # The model's markers, plus any passage it did not mark that supports the sentence about as well as the best.
     return [o for o in ranked if o[0] >= floor and (o[1] in marked or o[0] >= top - _CLOSE_MARGIN)]
+
+
+def _grounded(claim: str, question: str, chosen: list[_Option]) -> list[_Option]:
+    """Keep the citations only if the sentence's own facts are in the passages it cites.
+
+    Figures: each cited passage must state one of the sentence's figures, and together they must
+    state all of them (figures echoed from the question, "in the 2022 election", are the asker's).
+    A sentence without figures must find most of its new words (those not in the question) in its
+    passages: an answer from the model's memory ("the currency is the tenge") shares only the topic.
+    """
+    figures = numbers_in(claim) - numbers_in(question)
+    if figures:
+        chosen = [option for option in chosen if figures & numbers_in(option[2].text)]
+        stated = set().union(*(numbers_in(option[2].text) for option in chosen))
+        return chosen if figures <= stated else []
+    novel = {_stem(w) for w in _content_words(claim)} - {_stem(w) for w in _content_words(question)}
+    if not novel or not chosen:
+        return chosen
+    found = {_stem(w) for option in chosen for w in _content_words(option[2].text)}
+    return chosen if len(novel & found) / len(novel) >= 0.5 else []
+
+
+def _stem(word: str) -> str:
+    # Five letters are enough to equate "congratulated" and "congratulations", crude but dependable.
+    return word[:5]
 
 
 def _candidates(passage: Passage) -> list[tuple[int, int]]:

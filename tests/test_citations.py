@@ -116,3 +116,22 @@ def test_a_year_echoed_from_the_question_is_not_an_invented_number() -> None:
     )
     assert not answer.refused
     assert answer.citations[0].marker == 1
+
+
+def test_a_passage_that_states_another_figure_is_not_cited_for_this_one() -> None:
+    question = "What share of the vote did Tokayev receive in 2019?"
+    passages = [
+        passage("Tokayev was leading the election with over 81% of the vote.", 1, "000.txt"),
+        passage("Tokayev has won a snap presidential election with nearly 71 percent of the vote.", 2, "003.txt"),
+    ]
+    answer = finish_answer(question, question, "Tokayev won 71% of the vote [1][2].", passages, fake_embed, 0.2, 0.0)
+    assert [c.source for c in answer.citations] == ["003.txt"]
+
+
+def test_an_answer_from_the_models_memory_is_refused_even_when_on_topic() -> None:
+    question = "What is the official currency of Kazakhstan?"
+    passages = [passage("Kazakhstan is a key source of oil and other commodities for China.", 1)]
+    answer = finish_answer(
+        question, question, "The official currency of Kazakhstan is the tenge [1].", passages, fake_embed, 0.0, 0.0
+    )
+    assert answer.refused
