@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,10 @@ from rag.answering import (
     clean_condensed,
     condense_messages,
     finish_answer,
+    merge_answers,
     normalise_history,
     refusal,
+    split_compound,
 )
 from rag.chunking import make_splitter
 from rag.config import Settings
@@ -152,24 +155,31 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         retriever = self._retrieval()
         standalone = self._condense(question, normalise_history(history))
-        found = retriever.retrieve(standalone, top_k)
+        parts = split_compound(standalone)
+        answers: list[Answer] = []
+        for index, part in enumerate(parts):
+            if index:
+                yield " "
+            answer = yield from self._answer(retriever, part, top_k)
+            answers.append(answer)
+        seconds = time.perf_counter() - started
+        if len(answers) == 1:
+            yield replace(answers[0], question=question, standalone_question=standalone, seconds=seconds)
+        else:
+            yield merge_answers(question, standalone, answers, seconds)
+
+    def _answer(self, retriever: HybridRetriever, question: str, top_k: int | None) -> Generator[Event, None, Answer]:
+        """Stream one (non-compound) question's answer; return the checked `Answer`."""
+        found = retriever.retrieve(question, top_k)
         if found.best_similarity < self.settings.min_relevance or not found.context:
             yield REFUSAL
-            yield refusal(question, found.passages, standalone, time.perf_counter() - started)
-            return
+            return refusal(question, found.passages, question, 0.0)
         output = []
-        for delta in generate(self.llm, answer_messages(standalone, found.context)):
+        for delta in generate(self.llm, answer_messages(question, found.context)):
             output.append(delta)
             yield delta
-        yield finish_answer(
-            question,
-            standalone,
-            "".join(output),
-            found.passages,
-            self.embedder.get_text_embedding_batch,
-            self.settings.min_support,
-            time.perf_counter() - started,
-        )
+        embed = self.embedder.get_text_embedding_batch
+        return finish_answer(question, question, "".join(output), found.passages, embed, self.settings.min_support, 0.0)
 
     def _condense(self, question: str, history: list[tuple[str, str]]) -> str:
         if not history:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering import finish_answer, normalise_history
+from rag.answering import finish_answer, merge_answers, normalise_history, split_compound
 from rag.chunking import OffsetMap
 from rag.citations import numbers_in, quote_candidates, split_claims
-from rag.types import Passage
+from rag.types import Answer, Citation, Passage
 
 
 @pytest.mark.parametrize(
@@ -135,3 +135,40 @@ def test_an_answer_from_the_models_memory_is_refused_even_when_on_topic() -> Non
         question, question, "The official currency of Kazakhstan is the tenge [1].", passages, fake_embed, 0.0, 0.0
     )
     assert answer.refused
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "Which city was renamed after Nazarbayev, and in what year did he resign?",
+            ["Which city was renamed after Nazarbayev?", "In what year did he resign?"],
+        ),
+        (
+            "Which Russian and Chinese leaders congratulated Tokayev?",
+            ["Which Russian and Chinese leaders congratulated Tokayev?"],
+        ),
+        ("How long is the border?", ["How long is the border?"]),
+    ],
+)
+def test_a_compound_question_is_split_into_its_questions(question: str, parts: list[str]) -> None:
+    assert split_compound(question) == parts
+
+
+def test_merged_answers_keep_markers_pointing_at_their_own_passages() -> None:
+    first = Answer("Q1?", "Putin [1].", False, [Citation("a.txt", "q", (1, 1), 0.9, 1)], [passage("Putin met him.", 1, "a.txt")])
+    second = Answer(
+        "Q2?", "St. Petersburg [1].", False, [Citation("b.txt", "q", (2, 2), 0.9, 1)], [passage("In St. Petersburg.", 1, "b.txt")]
+    )
+    merged = merge_answers("Q1 and Q2?", "Q1 and Q2?", [first, second], 1.0)
+    assert merged.text == "Putin [1]. St. Petersburg [2]."
+    assert [(c.source, c.marker) for c in merged.citations] == [("a.txt", 1), ("b.txt", 2)]
+    assert [p.number for p in merged.passages] == [1, 2]
+
+
+def test_a_merged_answer_says_which_part_the_documents_do_not_answer() -> None:
+    answered = Answer("Q1?", "Putin [1].", False, [Citation("a.txt", "q", (1, 1), 0.9, 1)], [passage("Putin met him.", 1)])
+    refused = Answer("Who paid?", "I couldn't find it.", True, [], [])
+    merged = merge_answers("both", "both", [answered, refused], 1.0)
+    assert not merged.refused
+    assert merged.text.endswith("The documents do not answer: Who paid?")
