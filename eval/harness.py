@@ -13,7 +13,6 @@ import re
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from eval.metrics import METRICS, Gold, Outcome, quote_faithful, score, source_r
 from eval.report import Run, print_summary, print_table, write_outputs
 from rag.answering import REFUSAL
 from rag.assistant import Assistant
-from rag.config import Settings
+from rag.config import Settings, read_toml
 from rag.errors import ConfigError, RagError
 from rag.types import Answer
 
@@ -55,13 +54,7 @@ def load_gold(path: Path = GOLD) -> list[Gold]:
 
 def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
     """{"floors": {metric: minimum}, "ceilings": {metric: maximum}}, metric names as in `METRICS`."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"No thresholds file at {path}; the gate needs one.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    data = read_toml(path, f"No thresholds file at {path}; the gate needs one.")
     tables = {kind: {str(k): float(v) for k, v in dict(data.get(kind, {})).items()} for kind in ("floors", "ceilings")}
     unknown = sorted((set(tables["floors"]) | set(tables["ceilings"])) - set(METRICS))
     if unknown:

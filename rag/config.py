@@ -19,7 +19,7 @@ from typing import Any
 
 from rag.errors import ConfigError
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "read_toml"]
 
 
 @dataclass(frozen=True)
@@ -115,14 +115,19 @@ def _default_toml(env: Mapping[str, str]) -> Path | None:
     return local if local.is_file() else None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, missing: str) -> dict[str, Any]:
+    """A TOML file as a dict; `ConfigError` with `missing` (or the parse error) when it cannot be read."""
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"Config file {path} does not exist (named by RAG_CONFIG).") from None
+        raise ConfigError(missing) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    data = read_toml(path, f"Config file {path} does not exist (named by RAG_CONFIG).")
     # Either a flat file or one with a [rag] table, so the settings can live in a shared file.
     table = data.get("rag", data)
     if not isinstance(table, dict):
