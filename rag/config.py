@@ -13,7 +13,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,6 @@ class Settings:
     host: str = "127.0.0.1"  # the UI binds here; anything else without auth prints a warning
     port: int = 7860
     auth: str | None = None  # "user:password" turns on the UI's login
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(
@@ -82,7 +81,7 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
-        known = {f.name: f for f in fields(cls) if f.name != "extra"}
+        known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise ConfigError(f"Unknown setting(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}.")
@@ -95,7 +94,7 @@ class Settings:
         return Settings.from_mapping({**self._as_dict(), **changes})
 
     def _as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def _validate(self) -> None:
         if self.top_k < 1 or self.candidate_k < self.top_k:
@@ -136,7 +135,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
-    names = {f.name for f in fields(Settings) if f.name != "extra"}
+    names = {f.name for f in fields(Settings)}
     found = {}
     for key, value in env.items():
         if key.startswith("RAG_") and key != "RAG_CONFIG":

@@ -114,14 +114,6 @@ class ChunkStore:
             for meta in records["metadatas"] or []
         }
 
-    def record(self, entry: ManifestEntry) -> None:
-        # The manifest needs no vectors; a constant one satisfies Chroma's schema.
-        self.record_many([entry])
-
-    def forget(self, source: str) -> None:
-        """Remove a file's chunks, then its manifest record."""
-        self.forget_many([source])
-
     def forget_many(self, sources: list[str]) -> None:
         """Remove several files' chunks, then their manifest records (one Chroma call each)."""
         if sources:
@@ -129,6 +121,8 @@ class ChunkStore:
             self._manifest.delete(ids=sources)
 
     def record_many(self, entries: list[ManifestEntry]) -> None:
+        """Mark files as ingested; call only once all their chunks are in Chroma."""
+        # The manifest needs no vectors; a constant one satisfies Chroma's schema.
         if entries:
             self._manifest.upsert(
                 ids=[entry.source for entry in entries],

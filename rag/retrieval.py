@@ -22,7 +22,7 @@ from rag.config import Settings
 from rag.index import ChunkStore
 from rag.types import Passage
 
-__all__ = ["HybridRetriever", "Retrieval", "fuse", "shingle_overlap"]
+__all__ = ["HybridRetriever", "Retrieval", "fuse", "select_context"]
 
 _RRF_K = 60  # the constant from Cormack et al.; damps the influence of any single rank
 
@@ -126,14 +126,6 @@ def _contained_in(passage: Passage, context: list[Passage], threshold: float) ->
     if len(own & seen) / len(own) < threshold:
         return None
     return max(others, key=lambda p: len(own & _shingles(p.text, 3)))
-
-
-def shingle_overlap(a: str, b: str, size: int = 3) -> float:
-    """Share of word 3-grams of the shorter text that also occur in the other (0..1)."""
-    first, second = _shingles(a, size), _shingles(b, size)
-    if not first or not second:
-        return 0.0
-    return len(first & second) / min(len(first), len(second))
 
 
 def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
