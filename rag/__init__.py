@@ -34,13 +34,14 @@ from rag.errors import (  # noqa: E402
     RagError,
     UnreadableFileError,
 )
-from rag.types import Answer, Citation, IngestReport, Passage, SkippedFile  # noqa: E402
+from rag.types import Answer, Citation, DocumentInfo, IngestReport, Passage, SkippedFile  # noqa: E402
 
 __all__ = [
     "Assistant",
     "Settings",
     "Answer",
     "Citation",
+    "DocumentInfo",
     "Passage",
     "IngestReport",
     "SkippedFile",

@@ -36,7 +36,7 @@ from rag.ingest import ingest_folder
 from rag.llm import generate, make_llm
 from rag.models import load_embedder
 from rag.retrieval import HybridRetriever
-from rag.types import Answer, IngestReport, Passage
+from rag.types import Answer, DocumentInfo, IngestReport, Passage
 
 __all__ = ["Assistant", "validate_question"]
 
@@ -203,6 +203,38 @@ class Assistant:
         if not path.is_relative_to(root) or not path.is_file():
             raise DocumentNotFoundError(f"{source!r} is no longer readable under {root}.")
         return load_document(path, source, self.settings.max_file_mb)
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed file with its headline, event date (when its text states one) and chunk count."""
+        # The lead's date lookup may not exist yet in every checkout; without it the date is unknown.
+        lookup = getattr(self, "document_dates", None)
+        dates: dict[str, str] = lookup() if callable(lookup) else {}
+        return [
+            DocumentInfo(source=source, title=entry.title, date=dates.get(source, ""), chunks=entry.chunks)
+            for source, entry in sorted(self.store.manifest().items())
+        ]
+
+    def remove(self, source: str) -> None:
+        """Take a file out of the index; an uploaded file is also deleted from the uploads folder.
+
+        A file of the corpus folder (seeds/) is never touched on disk: only its index entry goes, and
+        the next `ingest()` of that folder brings it back.
+        """
+        with self._lock, write_lock(self.settings):
+            entry = self.store.manifest().get(source)
+            if entry is None:
+                raise DocumentNotFoundError(f"{source!r} is not an indexed document; the document list names those that are.")
+            self.store.forget_many([source])
+            self._retriever = None  # BM25 and the dense view are rebuilt without it on the next question
+            uploads = self.settings.upload_dir.resolve()
+            corpus = self.settings.corpus_dir.resolve()
+            root = Path(entry.root).resolve() if entry.root else None
+            if root is None or root != uploads or root == corpus or root.is_relative_to(corpus):
+                return
+            # Sources from a folder other than the corpus carry that folder's name as a prefix (see `ingest`).
+            path = (root / source.split("/", 1)[-1]).resolve()
+            if path.is_relative_to(uploads) and path.is_file():
+                path.unlink()
 
 
 def validate_question(question: str, limit: int) -> str:
