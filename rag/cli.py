@@ -109,7 +109,7 @@ def _echo_stream(events: Iterator[str | Answer]) -> Answer:
 @click.option("--port", type=int, default=None, help="Port (RAG_PORT, default 7860).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Start the web UI (ingesting the corpus first if the index is missing or stale)."""
+    """Start the web UI at / and the HTTP API at /v1 on one port (ingesting the corpus first if stale)."""
     from rag.server import serve as run_server
 
     overrides: dict[str, Any] = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}

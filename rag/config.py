@@ -62,6 +62,7 @@ class Settings:
     host: str = "127.0.0.1"  # the UI binds here; anything else without auth prints a warning
     port: int = 7860
     auth: str | None = None  # "user:password" turns on the UI's login
+    api_key: str | None = None  # Bearer token /v1 requires (RAG_API_KEY); unset = open, so keep the loopback bind
 
     @classmethod
     def load(
