@@ -1,9 +1,13 @@
 """`rag eval`: every gold question through the public `Assistant` API on a fresh index of seeds/.
 
 The models are loaded once; the index is built in a temporary folder (never the user's .rag/), so
-the figures depend only on the code, the settings and the corpus. With `baseline`, the default
-llama-index pipeline answers the same questions on the same model objects. With `gate`, the
-overall metrics are compared to eval/thresholds.toml and the exit code says whether all hold.
+the figures depend only on the code, the settings and the corpus. `split` picks the questions:
+"dev" (the only split to tune on), "test" (kept out of tuning) or "all"; every metric is reported
+per split. A follow-up question is asked with its `history`. With `baseline`, the default
+llama-index pipeline answers the same questions on the same model objects; with `ablate`, the
+pipeline answers them again once per named step switched off (eval/ablation.py). With `gate`, each
+split's overall metrics are compared to eval/thresholds.toml (eval/gate.py) and the exit code says
+whether all hold.
 """
 
 from __future__ import annotations
@@ -19,15 +23,31 @@ from typing import Any
 
 from rich.console import Console
 
-from eval.metrics import METRICS, Gold, Outcome, quote_faithful, score, source_ranking, summarise_by_category
-from eval.report import Run, print_summary, print_table, write_outputs
+from eval.ablation import Ablation, parse_ablations
+from eval.gate import check_gate, check_splits, load_thresholds
+from eval.gold import SPLITS
+from eval.metrics import Gold, Outcome, quote_faithful, score, source_ranking, summarise_by_category, summarise_by_split
+from eval.report import Run, print_ablation, print_summary, print_table, write_outputs
 from rag.answering import REFUSAL
 from rag.assistant import Assistant
-from rag.config import Settings, read_toml
+from rag.config import Settings
 from rag.errors import ConfigError, RagError
 from rag.types import Answer
 
-__all__ = ["ROOT", "GOLD", "THRESHOLDS", "RESULTS", "load_gold", "load_thresholds", "check_gate", "run_ours", "run_cli"]
+__all__ = [
+    "ROOT",
+    "GOLD",
+    "THRESHOLDS",
+    "RESULTS",
+    "load_gold",
+    "load_thresholds",
+    "check_gate",
+    "check_splits",
+    "select",
+    "outcome_of",
+    "run_ours",
+    "run_cli",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "eval" / "gold.jsonl"
@@ -48,75 +68,81 @@ def load_gold(path: Path = GOLD) -> list[Gold]:
         return [Gold.from_dict(json.loads(line)) for line in lines]
     except FileNotFoundError:
         raise ConfigError(f"The gold set {path} is missing: run `rag eval` from a checkout of the repository.") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"The gold set {path} is invalid ({exc}); `pytest tests/test_gold_set.py` says where.") from None
 
 
-def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
-    """{"floors": {metric: minimum}, "ceilings": {metric: maximum}}, metric names as in `METRICS`."""
-    data = read_toml(path, f"No thresholds file at {path}; the gate needs one.")
-    tables = {kind: {str(k): float(v) for k, v in dict(data.get(kind, {})).items()} for kind in ("floors", "ceilings")}
-    unknown = sorted((set(tables["floors"]) | set(tables["ceilings"])) - set(METRICS))
-    if unknown:
-        raise ConfigError(f"{path} names unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}.")
-    return tables
-
-
-def check_gate(summary: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> list[str]:
-    """One line per metric on the wrong side of its floor or ceiling; a metric not measured fails too."""
-    failures = []
-    for kind, below in (("floors", True), ("ceilings", False)):
-        for metric, limit in thresholds.get(kind, {}).items():
-            value = summary.get(metric)
-            if value is None:
-                failures.append(f"{metric} was not measured (its {kind[:-1]} is {limit:g})")
-            elif (value < limit) if below else (value > limit):
-                word = "below its floor" if below else "above its ceiling"
-                failures.append(f"{metric} = {_show(metric, value)} is {word} {_show(metric, limit)}")
-    return failures
+def select(questions: Sequence[Gold], split: str = "all", limit: int | None = None) -> list[Gold]:
+    """The questions of one split ("dev", "test") or of both ("all"), then the first `limit` of them."""
+    if split not in (*SPLITS, "all"):
+        raise ConfigError(f"--split must be dev, test or all, got {split!r}.")
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be at least 1, got {limit}.")
+    chosen = [q for q in questions if split == "all" or q.split == split]
+    return chosen[:limit] if limit is not None else chosen
 
 
 def run_ours(assistant: Assistant, questions: Sequence[Gold], progress: Progress | None = None) -> list[Outcome]:
-    """Ask each question; check each citation's quote against the original file."""
+    """Ask each question (with its history); check each citation's quote against the original file."""
     raws: dict[str, str] = {}
     outcomes = []
     for number, gold in enumerate(questions, start=1):
-        answer, draft = _ask(assistant, gold.question)
+        answer, streamed = _ask(assistant, gold)
         verdicts = []
         for citation in answer.citations:
             if citation.source not in raws:
                 raws[citation.source] = assistant.document(citation.source).raw
             verdicts.append(quote_faithful(raws[citation.source], citation.quote, citation.lines, citation.chars))
-        outcome = Outcome(
-            text=answer.text,
-            refused=answer.refused,
-            cited=tuple(dict.fromkeys(c.source for c in answer.citations)),
-            ranking=source_ranking(answer.passages),
-            seconds=answer.seconds,
-            quotes=tuple(verdicts),
-            top_k=assistant.settings.top_k,
-            extra={
-                "draft": draft,
-                "refusal": refusal_kind(draft) if answer.refused else "",
-                "citations": [
-                    {"source": c.source, "marker": c.marker, "lines": list(c.lines), "chars": list(c.chars), "quote": c.quote}
-                    for c in answer.citations
-                ],
-            },
-        )
+        outcome = outcome_of(answer, tuple(verdicts), assistant.settings.top_k, streamed)
         outcomes.append(outcome)
         if progress is not None:
             progress(number, len(questions), gold, outcome)
     return outcomes
 
 
-def _ask(assistant: Assistant, question: str) -> tuple[Answer, str]:
-    """The checked answer and the model's raw draft (which tells why an answer became a refusal)."""
+def outcome_of(answer: Any, quotes: tuple[bool, ...], top_k: int, streamed: str = "") -> Outcome:
+    """An `Answer` reduced to what the metrics need; its trace, where it has one, goes to `extra`.
+
+    `prompt_tokens` is None when the answer has no trace or reports 0 (not measured). The model's
+    draft is the trace's, or else the streamed text; a refusal's reason is the trace's, or else
+    judged from the draft.
+    """
+    trace = getattr(answer, "trace", None)
+    draft = str(getattr(trace, "draft", "") or streamed)
+    reason = str(getattr(trace, "refusal_reason", "") or "")
+    events = list(getattr(answer, "events", None) or [])
+    return Outcome(
+        text=answer.text,
+        refused=answer.refused,
+        cited=tuple(dict.fromkeys(c.source for c in answer.citations)),
+        ranking=source_ranking(answer.passages),
+        seconds=answer.seconds,
+        quotes=quotes,
+        top_k=top_k,
+        events=tuple((str(e.label), str(e.text)) for e in events),
+        prompt_tokens=int(getattr(trace, "prompt_tokens", 0) or 0) or None,
+        extra={
+            "draft": draft,
+            "refusal": (reason or refusal_kind(draft)) if answer.refused else "",
+            "standalone_question": str(getattr(answer, "standalone_question", "") or ""),
+            "llm_calls": int(getattr(trace, "llm_calls", 0) or 0),
+            "events": [{"label": e.label, "text": e.text, "sources": list(getattr(e, "sources", ()))} for e in events],
+            "citations": [
+                {"source": c.source, "marker": c.marker, "lines": list(c.lines), "chars": list(c.chars), "quote": c.quote}
+                for c in answer.citations
+            ],
+        },
+    )
+
+
+def _ask(assistant: Assistant, gold: Gold) -> tuple[Answer, str]:
+    """The checked answer and the text streamed before it (progress events skipped)."""
     deltas: list[str] = []
-    for event in assistant.stream(question):
+    for event in assistant.stream(gold.question, gold.messages() or None):
         if isinstance(event, Answer):
             return event, "".join(deltas)
-        deltas.append(event)
+        if isinstance(event, str):
+            deltas.append(event)
     raise RagError("The answer stream ended without an answer.")
 
 
@@ -129,29 +155,40 @@ def refusal_kind(draft: str) -> str:
     return "the model answered, the citation check rejected it"
 
 
-def run_cli(settings: Settings, *, gate: bool = False, baseline: bool = False, limit: int | None = None) -> int:
+def run_cli(
+    settings: Settings,
+    *,
+    gate: bool = False,
+    baseline: bool = False,
+    limit: int | None = None,
+    split: str = "all",
+    ablate: str | Sequence[str] | None = None,
+) -> int:
     """The `rag eval` command; returns its exit code (1 when the gate fails)."""
     # A CI log is not a terminal; rich would wrap the tables at 80 columns.
     console = Console() if sys.stdout.isatty() else Console(width=160)
-    questions = load_gold()
-    if limit is not None:
-        if limit < 1:
-            raise ConfigError(f"--limit must be at least 1, got {limit}.")
-        questions = questions[:limit]
+    questions = select(load_gold(), split, limit)
+    if not questions:
+        raise ConfigError(f"No gold question is in the {split} split.")
+    variants = parse_ablations(ablate) if ablate else []
     runs: list[Run] = []
+    ablations: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as folder:
         # Always an embedded index of its own: an eval must not touch a shared Chroma server or the user's index.
         fresh = settings.replace(
             corpus_dir=SEEDS, index_dir=Path(folder) / "index", upload_dir=Path(folder) / "uploads", chroma_url=None
         )
+        ablated = [(variant, fresh.replace(**variant.changes)) for variant in variants]  # a bad name fails before any model loads
         assistant = Assistant(fresh)
         started = time.perf_counter()
         with console.status("Loading models and indexing seeds/ …"):
             report = assistant.ingest(SEEDS)
             assistant.llm  # noqa: B018 - load the LLM now, so the first answer's latency is an answer's
             assistant.retrieve(questions[0].question)  # builds BM25 once, outside the timed answers
-        console.print(f"Indexed {report.summary()}; setup {time.perf_counter() - started:.1f} s")
+        console.print(f"Indexed {report.summary()}; setup {time.perf_counter() - started:.1f} s; split {split}")
         runs.append(_timed("ours", questions, lambda p: run_ours(assistant, questions, p), console))
+        for variant, changed in ablated:
+            ablations.append(_ablated(variant, changed, assistant, questions, console))
         if baseline:
             from eval.baseline import Baseline
 
@@ -160,19 +197,36 @@ def run_cli(settings: Settings, *, gate: bool = False, baseline: bool = False, l
             runs.append(_timed("baseline", questions, lambda p: _run_baseline(base, questions, p), console))
     print_table(console, questions, runs)
     print_summary(console, runs)
-    paths = write_outputs(RESULTS, questions, runs, fresh, partial=limit is not None)
+    if ablations:
+        print_ablation(console, [runs[0], *ablations])
+    paths = write_outputs(
+        RESULTS, questions, runs, fresh, partial=limit is not None, split=split, ablations=[runs[0], *ablations] if ablations else []
+    )
     console.print("Wrote " + ", ".join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths))
-    if not gate:
-        return 0
-    failures = check_gate(runs[0].summary["overall"], load_thresholds())
+    return _gate(console, runs[0], split, limit) if gate else 0
+
+
+def _ablated(variant: Ablation, settings: Settings, full: Assistant, questions: Sequence[Gold], console: Console) -> Run:
+    """The questions again with one step off: a new Assistant on the same models and index folder."""
+    other = Assistant(settings, llm=full.llm, embedder=full.embedder)
+    other.retrieve(questions[0].question)  # its own BM25, built outside the timed answers
+    return _timed(variant.label, questions, lambda p: run_ours(other, questions, p), console)
+
+
+def _gate(console: Console, ours: Run, split: str, limit: int | None) -> int:
+    summaries = {name: ours.splits[name]["overall"] for name in SPLITS if name in ours.splits}
+    failures = check_splits(summaries, load_thresholds(THRESHOLDS))
+    if split != "all":
+        console.print(f"[yellow]Gate on the {split} split only; `rag eval --gate` checks both.[/]")
     if limit is not None:
-        console.print(f"[yellow]Gate on a partial run ({len(questions)} questions): figures are not comparable.[/]")
+        console.print(f"[yellow]Gate on a partial run ({len(ours.scores)} questions): figures are not comparable.[/]")
     if failures:
         console.print("[bold red]Eval gate FAILED[/] (eval/thresholds.toml):")
         for line in failures:
             console.print(f"  - {line}")
         return 1
-    console.print("[bold green]Eval gate passed[/]: every metric is within eval/thresholds.toml.")
+    checked = " and ".join(summaries) or "no split"
+    console.print(f"[bold green]Eval gate passed[/]: every metric of {checked} is within eval/thresholds.toml.")
     return 0
 
 
@@ -199,8 +253,5 @@ def _timed(name: str, questions: Sequence[Gold], execute: Callable[[Progress], l
     started = time.perf_counter()
     outcomes = execute(progress)
     scores = [score(gold, outcome) for gold, outcome in zip(questions, outcomes, strict=True)]
-    return Run(name, outcomes, scores, summarise_by_category(scores), time.perf_counter() - started)
-
-
-def _show(metric: str, value: float) -> str:
-    return f"{value:.1f} s" if metric.startswith("latency") else f"{value:.1%}"
+    seconds = time.perf_counter() - started
+    return Run(name, outcomes, scores, summarise_by_category(scores), seconds, summarise_by_split(scores))

@@ -6,10 +6,22 @@ fractions in [0, 1]; a metric that does not apply to a group (refusal accuracy o
 questions, say) is None rather than a misleading 0 or 1.
 
 Definitions (source level: a hit is a passage or citation from an acceptable file):
-- answer accuracy: answerable questions answered (not refused) with every `must` regex matching.
-- refusal accuracy: unanswerable questions refused; false-refusal rate: answerable questions refused.
-- citation precision: over all answers, the share of distinct cited files that are acceptable
-  sources (a citation on an unanswerable question has no acceptable source, so it counts as wrong).
+Patterns are matched case-insensitively on the answer text with its citation markers blanked out
+(so a "[5]" never passes for "five").
+- answer accuracy: answerable questions answered (not refused) with every `must` regex matching
+  and no `must_not` regex matching (the wrong polarity, the other city, a re-attached number).
+- confidently wrong (a count): answerable questions answered with at least one citation but
+  failing `must` or matching `must_not`, plus unanswerable questions answered with a citation.
+  A false statement that looks sourced; the goal is 0.
+- refusal accuracy: unanswerable questions refused. A premise correction ("The articles give the
+  2022 turnout, not the 2019 one [1].") is a refusal (`Answer.refused`) and counts as one, its
+  citations included. False-refusal rate: answerable questions refused.
+- citation precision: over all answers that are not refusals, the share of distinct cited files
+  that are acceptable sources (a citation on an answered unanswerable question has no acceptable
+  source, so it counts as wrong; citations on a refusal or correction are not counted).
+- two-event accuracy: questions tagged with `events` answered (not refused) with each event's
+  figure labelled with its year (eval/events.py says how).
+- prompt tokens p50: median of `Answer.trace.prompt_tokens` over the questions that report it.
 - citation recall: answerable questions whose cited files cover every `needs` group (one group,
   all `sources`, unless the question needs several files).
 - recall@k: answerable questions whose first k retrieval ranks cover every `needs` group;
@@ -20,9 +32,13 @@ Definitions (source level: a hit is a passage or citation from an acceptable fil
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from eval.events import events_correct, strip_markers
+from eval.gold import Gold
+from eval.sources import covers, first_hit_rank, quote_faithful, source_ranking
 
 __all__ = [
     "Gold",
@@ -32,17 +48,20 @@ __all__ = [
     "answer_correct",
     "covers",
     "first_hit_rank",
+    "pattern_faults",
     "percentile",
     "quote_faithful",
     "score",
     "source_ranking",
     "summarise",
     "summarise_by_category",
+    "summarise_by_split",
 ]
 
 # Report order; `higher` says which direction is better (the gate reads floors or ceilings from it).
 METRICS: dict[str, tuple[str, bool]] = {
     "answer_accuracy": ("answer accuracy", True),
+    "confidently_wrong": ("confidently wrong (answered, cited, wrong; count)", False),
     "refusal_accuracy": ("refusal accuracy (unanswerable refused)", True),
     "false_refusal_rate": ("false-refusal rate (answerable refused)", False),
     "citation_precision": ("citation precision", True),
@@ -51,39 +70,11 @@ METRICS: dict[str, tuple[str, bool]] = {
     "recall_at_k": ("retrieval recall@top_k", True),
     "mrr": ("retrieval MRR", True),
     "quote_faithfulness": ("quote faithfulness", True),
+    "two_event_accuracy": ("two-event accuracy (each figure with its year)", True),
+    "prompt_tokens_p50": ("prompt tokens p50", False),
     "latency_p50": ("latency p50 (s)", False),
     "latency_p95": ("latency p95 (s)", False),
 }
-
-
-@dataclass(frozen=True)
-class Gold:
-    id: str
-    question: str
-    answer: str
-    must: tuple[str, ...]
-    sources: tuple[str, ...]
-    answerable: bool
-    category: str
-    needs: tuple[tuple[str, ...], ...] = ()
-
-    @property
-    def groups(self) -> tuple[tuple[str, ...], ...]:
-        """The files an answer must draw on: one of each group."""
-        return self.needs or ((self.sources,) if self.sources else ())
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Gold:
-        return cls(
-            id=str(data["id"]),
-            question=str(data["question"]),
-            answer=str(data.get("answer", "")),
-            must=tuple(data.get("must", ())),
-            sources=tuple(data.get("sources", ())),
-            answerable=bool(data["answerable"]),
-            category=str(data["category"]),
-            needs=tuple(tuple(group) for group in data.get("needs", ())),
-        )
 
 
 @dataclass(frozen=True)
@@ -97,6 +88,8 @@ class Outcome:
     seconds: float
     quotes: tuple[bool, ...] = ()  # one verdict per citation quote; empty when the pipeline gives no quotes
     top_k: int = 4  # ranks the pipeline put in front of the LLM
+    events: tuple[tuple[str, str], ...] = ()  # (label, text) of the pipeline's per-event answers
+    prompt_tokens: int | None = None  # summed over the answer's LLM calls; None when not reported
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # for the report only
 
 
@@ -118,12 +111,19 @@ class Score:
     seconds: float
     missing: tuple[str, ...] = ()  # `must` patterns the answer did not match
     why_refused: str = ""  # which stage refused, when the pipeline says
+    split: str = "dev"
+    forbidden: tuple[str, ...] = ()  # `must_not` patterns the answer matched
+    confidently_wrong: bool = False  # answered, cited, and wrong (see the module docstring)
+    events_ok: bool | None = None  # None unless the question spans several events
+    events_missing: tuple[str, ...] = ()  # event labels whose figure is missing or not labelled
+    prompt_tokens: int | None = None
 
     @property
     def passed(self) -> bool:
         if not self.answerable:
-            return self.refused and self.cited_total == 0
-        return bool(self.correct and self.covered and self.cited_ok == self.cited_total and self.quotes_ok == self.quotes_total)
+            return self.refused  # a refusal may carry the citations of its premise correction
+        cited_right = self.cited_ok == self.cited_total and self.quotes_ok == self.quotes_total
+        return bool(self.correct and self.covered and cited_right and self.events_ok is not False)
 
     @property
     def problems(self) -> list[str]:
@@ -134,8 +134,12 @@ class Score:
             why = f" ({self.why_refused})" if self.why_refused else ""
             return ["wrong refusal: refused an answerable question" + why]
         found = []
-        if not self.correct:
+        if self.missing:
             found.append("wrong fact: no match for " + ", ".join(f"/{m}/" for m in self.missing))
+        if self.forbidden:
+            found.append("wrong fact: matches forbidden " + ", ".join(f"/{m}/" for m in self.forbidden))
+        if self.events_missing:
+            found.append("not answered per event: no labelled figure for " + ", ".join(self.events_missing))
         if not self.covered:
             found.append("no citation of a needed source" if self.cited_ok else "no citation of an acceptable source")
         if self.cited_ok < self.cited_total:
@@ -145,61 +149,19 @@ class Score:
         return found
 
 
-def answer_correct(text: str, must: Sequence[str]) -> tuple[bool, tuple[str, ...]]:
-    """Whether every pattern matches (case-insensitive), and the ones that do not."""
+def pattern_faults(text: str, must: Sequence[str], must_not: Sequence[str] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The `must` patterns that do not match and the `must_not` ones that do (case-insensitive,
+    citation markers blanked)."""
+    text = strip_markers(text)
     missing = tuple(pattern for pattern in must if not re.search(pattern, text, re.IGNORECASE))
-    return not missing, missing
+    forbidden = tuple(pattern for pattern in must_not if re.search(pattern, text, re.IGNORECASE))
+    return missing, forbidden
 
 
-def covers(files: Iterable[str], groups: Sequence[Sequence[str]]) -> bool:
-    """Every group has at least one of its files among `files` (False when there are no groups)."""
-    present = set(files)
-    return bool(groups) and all(present & set(group) for group in groups)
-
-
-def first_hit_rank(ranking: Sequence[Sequence[str]], acceptable: Iterable[str]) -> int | None:
-    """1-based rank of the first retrieval rank holding an acceptable file."""
-    wanted = set(acceptable)
-    return next((rank for rank, files in enumerate(ranking, start=1) if wanted & set(files)), None)
-
-
-def source_ranking(passages: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
-    """Retrieval ranks from `Answer.passages` in list order.
-
-    A near-duplicate from another file (`duplicate_of` set) shares the rank of the passage it copies,
-    as it shares that passage's place in the LLM's context; so the first `top_k` ranks are exactly
-    what the model saw, and later ranks are retrieved passages it was not shown.
-    """
-    ranks: list[list[str]] = []
-    rank_of: dict[str, int] = {}
-    for passage in passages:
-        original = getattr(passage, "duplicate_of", None)
-        if original is not None and original in rank_of:
-            ranks[rank_of[original]].append(passage.source)
-            continue
-        rank_of[passage.chunk_id] = len(ranks)
-        ranks.append([passage.source])
-    return tuple(tuple(dict.fromkeys(files)) for files in ranks)
-
-
-def quote_faithful(raw: str, quote: str, lines: tuple[int, int], chars: tuple[int, int]) -> bool:
-    """The quote occurs verbatim, whitespace aside, in its 1-based inclusive line span and is its char span.
-
-    Whitespace is removed rather than collapsed because the cleaner joins hard-wrapped words
-    ("66-\\nyear-old" becomes "66-year-old"), which is the same text for a reader.
-    """
-    squeeze = _no_space(quote)
-    if not squeeze:
-        return False
-    first, last = lines
-    all_lines = raw.split("\n")
-    if not 1 <= first <= last <= len(all_lines):
-        return False
-    start, end = chars
-    if not 0 <= start < end <= len(raw):
-        return False
-    in_lines = squeeze in _no_space("\n".join(all_lines[first - 1 : last]))
-    return in_lines and _no_space(raw[start:end]) == squeeze
+def answer_correct(text: str, must: Sequence[str], must_not: Sequence[str] = ()) -> tuple[bool, tuple[str, ...]]:
+    """Whether every `must` pattern matches and no `must_not` one does, and the patterns at fault."""
+    missing, forbidden = pattern_faults(text, must, must_not)
+    return not missing and not forbidden, missing + forbidden
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -216,9 +178,18 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 def score(gold: Gold, outcome: Outcome) -> Score:
     acceptable = set(gold.sources)
     cited_ok = sum(1 for source in outcome.cited if source in acceptable)
+    events_ok: bool | None = None
+    events_missing: tuple[str, ...] = ()
+    if gold.event_must:
+        events_ok, events_missing = events_correct(outcome.text, gold.event_must, outcome.events)
+        if outcome.refused:
+            events_ok, events_missing = False, gold.events
+    forbidden: tuple[str, ...] = ()
     if gold.answerable:
-        matched, missing = answer_correct(outcome.text, gold.must)
+        missing, forbidden = pattern_faults(outcome.text, gold.must, gold.must_not)
+        matched = not missing and not forbidden
         correct: bool | None = matched and not outcome.refused
+        wrong_but_sourced = not matched and not outcome.refused and bool(outcome.cited)
         covered: bool | None = not outcome.refused and covers(outcome.cited, gold.groups)
         hit_5: bool | None = covers(_files(outcome.ranking[:5]), gold.groups)
         hit_k: bool | None = covers(_files(outcome.ranking[: outcome.top_k]), gold.groups)
@@ -227,6 +198,7 @@ def score(gold: Gold, outcome: Outcome) -> Score:
     else:
         correct = covered = hit_5 = hit_k = None
         reciprocal, missing = None, ()
+        wrong_but_sourced = not outcome.refused and bool(outcome.cited)
     return Score(
         id=gold.id,
         category=gold.category,
@@ -244,6 +216,12 @@ def score(gold: Gold, outcome: Outcome) -> Score:
         seconds=outcome.seconds,
         missing=missing,
         why_refused=str(outcome.extra.get("refusal", "")) if outcome.refused else "",
+        split=gold.split,
+        forbidden=forbidden,
+        confidently_wrong=wrong_but_sourced,
+        events_ok=events_ok,
+        events_missing=events_missing,
+        prompt_tokens=outcome.prompt_tokens or None,
     )
 
 
@@ -251,16 +229,19 @@ def summarise(scores: Sequence[Score]) -> dict[str, float | int | None]:
     """The report's metrics for a group of questions (see the module docstring)."""
     answerable = [s for s in scores if s.answerable]
     unanswerable = [s for s in scores if not s.answerable]
-    cited_total = sum(s.cited_total for s in scores)
+    answered = [s for s in scores if not s.refused]  # a refusal's (correction's) citations are not judged
+    cited_total = sum(s.cited_total for s in answered)
+    tokens = [float(s.prompt_tokens) for s in scores if s.prompt_tokens]
     quotes_total = sum(s.quotes_total for s in scores)
     seconds = [s.seconds for s in scores]
     return {
         "questions": len(scores),
         "answerable": len(answerable),
         "answer_accuracy": _rate(answerable, lambda s: bool(s.correct)),
+        "confidently_wrong": sum(1 for s in scores if s.confidently_wrong),
         "refusal_accuracy": _rate(unanswerable, lambda s: s.refused),
         "false_refusal_rate": _rate(answerable, lambda s: s.refused),
-        "citation_precision": sum(s.cited_ok for s in scores) / cited_total if cited_total else None,
+        "citation_precision": sum(s.cited_ok for s in answered) / cited_total if cited_total else None,
         "citation_recall": _rate(answerable, lambda s: bool(s.covered)),
         "recall_at_5": _rate(answerable, lambda s: bool(s.hit_at_5)),
         "recall_at_k": _rate(answerable, lambda s: bool(s.hit_at_k)),
@@ -268,6 +249,8 @@ def summarise(scores: Sequence[Score]) -> dict[str, float | int | None]:
         "quote_faithfulness": sum(s.quotes_ok for s in scores) / quotes_total if quotes_total else None,
         "latency_p50": percentile(seconds, 50),
         "latency_p95": percentile(seconds, 95),
+        "two_event_accuracy": _rate([s for s in scores if s.events_ok is not None], lambda s: bool(s.events_ok)),
+        "prompt_tokens_p50": percentile(tokens, 50),
         "passed": sum(1 for s in scores if s.passed),
     }
 
@@ -288,5 +271,9 @@ def summarise_by_category(scores: Sequence[Score]) -> dict[str, dict[str, float 
     return result
 
 
-def _no_space(text: str) -> str:
-    return "".join(text.split())
+def summarise_by_split(scores: Sequence[Score]) -> dict[str, dict[str, dict[str, float | int | None]]]:
+    """`summarise_by_category` for all the questions run ("all") and for each split among them."""
+    result = {"all": summarise_by_category(scores)}
+    for split in sorted({s.split for s in scores}):
+        result[split] = summarise_by_category([s for s in scores if s.split == split])
+    return result

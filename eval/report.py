@@ -1,7 +1,8 @@
 """Showing an eval run: rich tables on the terminal, and report.md, results.json and chart.png on disk.
 
 Every pipeline run (ours, and the baseline when asked) is a `Run`; the first run is ours. The
-markdown report puts the runs side by side per category and question by question, so it can be
+markdown report gives ours per split (dev, test, all) and per category, puts the runs side by side
+per category and question by question, and, after `--ablate`, the ablation table; it can be
 copied to docs/ as it is.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from eval.ablation import COLUMNS, ablation_rows
+from eval.chart import draw_chart
 from eval.metrics import METRICS, Gold, Outcome, Score
 
-__all__ = ["Run", "print_table", "print_summary", "write_outputs", "render_markdown"]
-
-_CHART_METRICS = ("answer_accuracy", "citation_precision", "citation_recall", "recall_at_5", "refusal_accuracy")
+__all__ = ["Run", "fmt", "print_table", "print_summary", "print_ablation", "write_outputs", "render_markdown"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Run:
     scores: list[Score]
     summary: dict[str, dict[str, Any]]  # "overall" and each category -> metric -> value
     seconds: float  # wall-clock time of the whole run
+    splits: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # "all"/"dev"/"test" -> like summary
+
+    @property
+    def by_split(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return self.splits or {"all": self.summary}
 
 
 def fmt(metric: str, value: Any) -> str:
@@ -41,6 +47,8 @@ def fmt(metric: str, value: Any) -> str:
         return f"{value:.1f}"
     if metric == "mrr":
         return f"{value:.2f}"
+    if metric in ("confidently_wrong", "prompt_tokens_p50"):
+        return f"{value:g}"
     return f"{value:.0%}"
 
 
@@ -85,22 +93,40 @@ def print_table(console: Console, questions: Sequence[Gold], runs: Sequence[Run]
 
 
 def print_summary(console: Console, runs: Sequence[Run]) -> None:
-    categories = list(runs[0].summary)
-    table = Table(title="Summary" + (" (ours / " + " / ".join(r.name for r in runs[1:]) + ")" if len(runs) > 1 else ""))
-    table.add_column("metric")
-    for category in categories:
-        table.add_column(category, justify="right")
-    for metric, (label, _) in METRICS.items():
-        table.add_row(label, *[" / ".join(fmt(metric, run.summary[c].get(metric)) for run in runs) for c in categories])
-    table.add_row(
-        "passed", *[" / ".join(f"{run.summary[c]['passed']}/{run.summary[c]['questions']}" for run in runs) for c in categories]
-    )
-    console.print(table)
+    for split, summary in runs[0].by_split.items():
+        others = [run.by_split.get(split, run.summary) for run in runs[1:]]
+        categories = list(summary)
+        names = " (ours / " + " / ".join(r.name for r in runs[1:]) + ")" if len(runs) > 1 else ""
+        table = Table(title=f"Summary, {split} questions{names}")
+        table.add_column("metric")
+        for category in categories:
+            table.add_column(category, justify="right")
+        every = [summary, *others]
+        for metric, (label, _) in METRICS.items():
+            table.add_row(label, *[" / ".join(fmt(metric, s.get(c, {}).get(metric)) for s in every) for c in categories])
+        table.add_row("passed", *[" / ".join(_passed(s.get(c)) for s in every) for c in categories])
+        console.print(table)
     for run in runs:
         console.print(f"{run.name}: {len(run.scores)} questions in {run.seconds / 60:.1f} min")
 
 
-def render_markdown(questions: Sequence[Gold], runs: Sequence[Run], meta: dict[str, Any]) -> str:
+def print_ablation(console: Console, variants: Sequence[Run]) -> None:
+    """The full pipeline (first) and each variant with a step off, on the same questions."""
+    table = Table(title=f"Ablation ({len(variants[0].scores)} questions, one run)")
+    for header in ("pipeline", *[h for _, h in COLUMNS], "latency vs full"):
+        table.add_column(header, justify="left" if header == "pipeline" else "right")
+    for row in ablation_rows([(run.name, run.summary["overall"]) for run in variants], fmt):
+        table.add_row(*row)
+    console.print(table)
+
+
+def _passed(summary: dict[str, Any] | None) -> str:
+    return f"{summary['passed']}/{summary['questions']}" if summary else "-"
+
+
+def render_markdown(
+    questions: Sequence[Gold], runs: Sequence[Run], meta: dict[str, Any], ablations: Sequence[Run] = ()
+) -> str:
     ours = runs[0]
     categories = list(ours.summary)
     lines = [
@@ -108,7 +134,7 @@ def render_markdown(questions: Sequence[Gold], runs: Sequence[Run], meta: dict[s
         "",
         f"Generated {meta['generated']} at commit `{meta['commit']}` by `rag eval`"
         + (" (**partial run**, `--limit`)" if meta["partial"] else "")
-        + f": {len(questions)} gold questions, a fresh index of seeds/.",
+        + f": {len(questions)} gold questions (split: {meta.get('split', 'all')}), a fresh index of seeds/.",
         "",
         f"Settings: {', '.join(f'{k}={v}' for k, v in meta['settings'].items())}.",
         "",
@@ -116,9 +142,18 @@ def render_markdown(questions: Sequence[Gold], runs: Sequence[Run], meta: dict[s
         "",
         "![metrics per category and latency](chart.png)",
         "",
+        f"## {ours.name}: metrics per split",
+        "",
+        _split_table(ours),
+        "",
     ]
-    for run in runs:
-        lines += [f"## {run.name}: metrics per category", "", _summary_table(run, categories), ""]
+    if ablations:
+        lines += ["## Ablation: each step switched off, same questions, one run", "", _ablation_table(ablations), ""]
+    for split, summary in ours.by_split.items():
+        title = f"## {ours.name}, {split} questions: metrics per category"
+        lines += [title, "", _summary_table(summary, list(summary)), ""]
+    for run in runs[1:]:
+        lines += [f"## {run.name}: metrics per category", "", _summary_table(run.summary, categories), ""]
     if len(runs) > 1:
         lines += [
             "## Side by side (ours / " + " / ".join(r.name for r in runs[1:]) + ")",
@@ -130,24 +165,35 @@ def render_markdown(questions: Sequence[Gold], runs: Sequence[Run], meta: dict[s
     failed = [(g, s, o) for g, s, o in zip(questions, ours.scores, ours.outcomes, strict=True) if not s.passed]
     lines += [f"- **{g.id}** ({g.category}) {g.question} — {verdict(s)}. Answer: “{_short(o.text, 200)}”" for g, s, o in failed]
     lines += ["" if failed else "None.", "", "## Question by question", ""]
-    header = ["id", "category", "ours", "cited", "rank", "s"] + [r.name for r in runs[1:]] + ["answer (ours)"]
+    header = ["id", "category", "split", "ours", "cited", "rank", "s"] + [r.name for r in runs[1:]] + ["answer (ours)"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for index, gold in enumerate(questions):
         result, outcome = ours.scores[index], ours.outcomes[index]
-        cells = [gold.id, gold.category, verdict(result), _files(outcome.cited), _first_hit(result), f"{outcome.seconds:.1f}"]
+        cells = [gold.id, gold.category, gold.split, verdict(result), _files(outcome.cited), _first_hit(result)]
+        cells.append(f"{outcome.seconds:.1f}")
         cells += [verdict(run.scores[index]) for run in runs[1:]]
         cells.append(_short(outcome.text, 120))
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _summary_table(run: Run, categories: list[str]) -> str:
+def _summary_table(summary: dict[str, dict[str, Any]], categories: list[str]) -> str:
     rows = ["| metric | " + " | ".join(categories) + " |", "|---|" + "---:|" * len(categories)]
     for metric, (label, _) in METRICS.items():
-        rows.append(f"| {label} | " + " | ".join(fmt(metric, run.summary[c].get(metric)) for c in categories) + " |")
-    rows.append(
-        "| passed | " + " | ".join(f"{run.summary[c]['passed']}/{run.summary[c]['questions']}" for c in categories) + " |"
-    )
+        rows.append(f"| {label} | " + " | ".join(fmt(metric, summary[c].get(metric)) for c in categories) + " |")
+    rows.append("| passed | " + " | ".join(_passed(summary[c]) for c in categories) + " |")
+    return "\n".join(rows)
+
+
+def _split_table(run: Run) -> str:
+    """Overall metrics, one column per split (dev, test, all)."""
+    return _summary_table({split: summary["overall"] for split, summary in run.by_split.items()}, list(run.by_split))
+
+
+def _ablation_table(variants: Sequence[Run]) -> str:
+    header = ["pipeline", *[h for _, h in COLUMNS], "latency vs full"]
+    rows = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    rows += ["| " + " | ".join(row) + " |" for row in ablation_rows([(r.name, r.summary["overall"]) for r in variants], fmt)]
     return "\n".join(rows)
 
 
@@ -163,13 +209,26 @@ def _escape(text: str) -> str:
     return text.replace("[", "\\[")
 
 
-def write_outputs(folder: Path, questions: Sequence[Gold], runs: Sequence[Run], settings: Any, *, partial: bool) -> list[Path]:
-    """results.json, report.md and (when matplotlib is installed) chart.png under `folder`."""
+def write_outputs(
+    folder: Path,
+    questions: Sequence[Gold],
+    runs: Sequence[Run],
+    settings: Any,
+    *,
+    partial: bool,
+    split: str = "all",
+    ablations: Sequence[Run] = (),
+) -> list[Path]:
+    """results.json, report.md and (when matplotlib is installed) chart.png under `folder`.
+
+    `ablations`, when given, is the full pipeline's run followed by each variant's.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(folder),
         "partial": partial,
+        "split": split,
         "settings": {
             name: str(getattr(settings, name))
             for name in ("top_k", "candidate_k", "dense_weight", "min_relevance", "min_support", "chunk_size", "chunk_overlap")
@@ -185,10 +244,12 @@ def write_outputs(folder: Path, questions: Sequence[Gold], runs: Sequence[Run], 
             run.name: {
                 "seconds": round(run.seconds, 1),
                 "summary": run.summary,
+                "splits": run.by_split,
                 "questions": [
                     {
                         "question": gold.question,
                         "category": gold.category,
+                        "split": gold.split,
                         **asdict(result),
                         "passed": result.passed,
                         "problems": result.problems,
@@ -199,45 +260,13 @@ def write_outputs(folder: Path, questions: Sequence[Gold], runs: Sequence[Run], 
             }
             for run in runs
         },
+        "ablation": {run.name: {"seconds": round(run.seconds, 1), "summary": run.summary} for run in ablations},
     }
     paths = [folder / "results.json", folder / "report.md"]
     paths[0].write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    paths[1].write_text(render_markdown(questions, runs, meta), encoding="utf-8")
-    chart = _chart(folder / "chart.png", runs)
+    paths[1].write_text(render_markdown(questions, runs, meta, ablations), encoding="utf-8")
+    chart = draw_chart(folder / "chart.png", runs)
     return paths + ([chart] if chart else [])
-
-
-def _chart(path: Path, runs: Sequence[Run]) -> Path | None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display on CI
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None  # matplotlib is a dev extra; the tables carry the same figures
-    categories = [c for c in runs[0].summary if c != "overall"] + ["overall"]
-    figure, (bars, histogram) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [2.2, 1]})
-    width = 0.8 / len(_CHART_METRICS)
-    for i, metric in enumerate(_CHART_METRICS):
-        values = [runs[0].summary[c].get(metric) for c in categories]
-        xs = [j + (i - len(_CHART_METRICS) / 2 + 0.5) * width for j in range(len(categories))]
-        bars.bar(xs, [v or 0 for v in values], width, label=METRICS[metric][0])
-        if len(runs) > 1:  # the baseline as hollow outlines over our bars
-            base = [runs[1].summary[c].get(metric) for c in categories]
-            bars.bar(xs, [v or 0 for v in base], width, fill=False, edgecolor="black", linewidth=0.8)
-    bars.set_xticks(range(len(categories)), categories)
-    bars.set_ylim(0, 1.05)
-    bars.set_title("Metrics per category" + (" (outlines: baseline)" if len(runs) > 1 else ""))
-    bars.legend(fontsize=8, loc="lower left")
-    for run in runs:
-        histogram.hist([o.seconds for o in run.outcomes], bins=20, alpha=0.6, label=run.name)
-    histogram.set_title("Latency per answer")
-    histogram.set_xlabel("seconds")
-    histogram.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
 
 
 def _commit(folder: Path) -> str:

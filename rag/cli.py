@@ -117,19 +117,33 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 @main.command(name="eval")
-@click.option("--gate", is_flag=True, help="Exit non-zero when a metric is below eval/thresholds.toml.")
+@click.option("--gate", is_flag=True, help="Exit non-zero when a metric of either split crosses eval/thresholds.toml.")
 @click.option("--baseline", is_flag=True, help="Also score the default llama-index pipeline on the same questions.")
-@click.option("--limit", type=int, default=None, help="Only the first N gold questions (a quick look).")
+@click.option("--limit", type=int, default=None, help="Only the first N gold questions of the split (a quick look).")
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="Which questions: dev (tune on these only), test (kept out of tuning) or all.",
+)
+@click.option(
+    "--ablate",
+    default=None,
+    metavar="NAME[,NAME…]",
+    help="Also run with each named step off (verify_claims, extractive_fallback, time_aware, premise_check, "
+    "sentence_evidence, or legacy = all five): an ablation table in the report.",
+)
 @click.pass_context
-def evaluate(ctx: click.Context, gate: bool, baseline: bool, limit: int | None) -> None:
-    """Score answers, citations and refusals on the gold set (eval/gold.jsonl)."""
+def evaluate(ctx: click.Context, gate: bool, baseline: bool, limit: int | None, split: str, ablate: str | None) -> None:
+    """Score answers, citations and refusals on the gold set (eval/gold.jsonl), per split."""
     # eval/ sits beside rag/ in a checkout and is not installed; the console script does not put it on sys.path.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
         from eval.harness import run_cli
     except ImportError:
         raise click.ClickException("The eval harness is not available: run from the repository root.") from None
-    code = _run(lambda: run_cli(_settings(ctx), gate=gate, baseline=baseline, limit=limit))
+    code = _run(lambda: run_cli(_settings(ctx), gate=gate, baseline=baseline, limit=limit, split=split, ablate=ablate))
     sys.exit(code)
 
 

@@ -7,12 +7,16 @@ counting. The real models are exercised by `rag eval` itself (make eval).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from eval.baseline import cited_files, looks_like_refusal
-from eval.harness import THRESHOLDS, check_gate, load_gold, load_thresholds, refusal_kind
+from eval.events import clauses, labelled_events
+from eval.harness import THRESHOLDS, check_gate, check_splits, load_gold, load_thresholds, outcome_of, refusal_kind, select
 from eval.metrics import (
     METRICS,
     Gold,
@@ -26,9 +30,11 @@ from eval.metrics import (
     source_ranking,
     summarise,
     summarise_by_category,
+    summarise_by_split,
 )
 from eval.report import Run, write_outputs
-from rag import Passage, Settings
+from rag import ConfigError, Passage, Settings
+from rag.types import Answer, EventAnswer, Progress, Trace
 
 A, B, C = "000_a.txt", "001_b.txt", "004_c.txt"
 
@@ -264,10 +270,21 @@ def test_a_metric_the_run_could_not_measure_fails_the_gate() -> None:
     ]
 
 
-def test_the_repository_thresholds_name_only_known_metrics() -> None:
+def test_the_repository_thresholds_name_only_known_metrics_for_both_splits() -> None:
     thresholds = load_thresholds(THRESHOLDS)
-    assert thresholds["floors"], "eval/thresholds.toml has no floors"
-    assert set(thresholds["floors"]) | set(thresholds["ceilings"]) <= set(METRICS)
+    assert set(thresholds) == {"dev", "test"}
+    for split in thresholds.values():
+        assert split["floors"], "eval/thresholds.toml has no floors"
+        assert set(split["floors"]) | set(split["ceilings"]) <= set(METRICS)
+
+
+def test_the_repository_floors_were_not_lowered_when_the_split_came() -> None:
+    # the floors of the 92-question gate (commit 41e91d0) hold for each split; raising them is fine
+    before = {"answer_accuracy": 0.60, "refusal_accuracy": 0.75, "citation_precision": 0.85, "citation_recall": 0.70}
+    before |= {"recall_at_5": 0.95, "recall_at_k": 0.95, "mrr": 0.85, "quote_faithfulness": 1.00}
+    for split in load_thresholds(THRESHOLDS).values():
+        assert all(split["floors"][metric] >= floor for metric, floor in before.items())
+        assert split["ceilings"]["false_refusal_rate"] <= 0.15
 
 
 def test_a_thresholds_file_with_a_misspelt_metric_is_rejected(tmp_path: Path) -> None:
@@ -275,6 +292,9 @@ def test_a_thresholds_file_with_a_misspelt_metric_is_rejected(tmp_path: Path) ->
 
     path = tmp_path / "thresholds.toml"
     path.write_text("[floors]\nanswer_acuracy = 0.9\n")
+    with pytest.raises(ConfigError, match="answer_acuracy"):
+        load_thresholds(path)
+    path.write_text("[test.floors]\nanswer_acuracy = 0.9\n")
     with pytest.raises(ConfigError, match="answer_acuracy"):
         load_thresholds(path)
 
@@ -298,7 +318,7 @@ def test_the_report_files_show_ours_and_the_baseline_side_by_side(tmp_path: Path
 
 def _run(name: str, gold: list[Gold], outcomes: list[Outcome]) -> Run:
     scores = [score(g, o) for g, o in zip(gold, outcomes, strict=True)]
-    return Run(name, outcomes, scores, summarise_by_category(scores), 1.0)
+    return Run(name, outcomes, scores, summarise_by_category(scores), 1.0, summarise_by_split(scores))
 
 
 def test_the_gold_file_loads_into_typed_questions() -> None:
@@ -306,3 +326,263 @@ def test_the_gold_file_loads_into_typed_questions() -> None:
     assert len(questions) >= 60
     assert all(q.groups for q in questions if q.answerable)
     assert not any(q.groups for q in questions if not q.answerable)
+
+
+# --- issue 9: forbidden patterns, confidently wrong, corrections, two events, tokens ---------
+
+ABSTAIN = Gold(
+    "t1", "How did Kazakhstan vote?", "It abstained", ("abstain",), (C,), True, "trap", must_not=(r"in\s+favou?r|voted\s+for",)
+)
+AGES = Gold(
+    "e1",
+    "How old was Tokayev when he won?",
+    "66 in 2019; 69 in 2022",
+    (r"\b66\b", r"\b69\b"),
+    (A, C),
+    True,
+    "twoevent",
+    needs=((A,), (C,)),
+    event_must=(("2019", (r"\b66\b",)), ("2022", (r"\b69\b",))),
+)
+TURNOUT_2019 = Gold("p1", "What was the 2019 turnout?", "", (), (), False, "premise", premise="Only 2022's: 69.44 %.")
+
+
+def test_a_forbidden_pattern_fails_an_answer_that_has_every_required_one() -> None:
+    result = score(ABSTAIN, outcome("It voted in favour, then abstained [1].", cited=(C,)))
+    assert result.correct is False and result.forbidden == (r"in\s+favou?r|voted\s+for",)
+    assert result.problems == [r"wrong fact: matches forbidden /in\s+favou?r|voted\s+for/"]
+    assert score(ABSTAIN, outcome("Kazakhstan abstained [1].", cited=(C,))).passed
+    assert answer_correct("It abstained", ["abstain"], [r"in\s+favou?r"]) == (True, ())
+    assert answer_correct("In favour", ["abstain"], [r"in\s+favou?r"]) == (False, ("abstain", r"in\s+favou?r"))
+
+
+def test_citation_markers_are_not_figures() -> None:
+    five = Gold("c1", "How many opponents?", "Five", (r"\b(five|5)\b",), (A,), True, "conflict")
+    assert score(five, outcome("He had six rivals [5].")).correct is False
+    assert score(five, outcome("He had 5 rivals [1].")).correct is True
+
+
+def test_confidently_wrong_counts_cited_wrong_answers_and_cited_answers_to_unanswerable_questions() -> None:
+    cases = [
+        (ABSTAIN, outcome("It voted in favour [1].", cited=(C,)), True),  # forbidden, cited
+        (ABSTAIN, outcome("It voted against [1].", cited=(C,)), True),  # missing, cited
+        (ABSTAIN, outcome("It voted in favour.", cited=()), False),  # wrong but not made to look sourced
+        (ABSTAIN, outcome("It abstained [1].", cited=(C,)), False),
+        (ABSTAIN, outcome("Not in the documents.", refused=True, cited=()), False),
+        (PARIS, outcome("Paris [1].", cited=(A,)), True),
+        (PARIS, outcome("Paris.", cited=()), False),
+        (TURNOUT_2019, outcome("The articles give the 2022 turnout, not 2019's [1].", refused=True, cited=(C,)), False),
+    ]
+    for gold, result, expected in cases:
+        assert score(gold, result).confidently_wrong is expected, (gold.id, result.text)
+    assert summarise([score(g, o) for g, o, _ in cases])["confidently_wrong"] == 3
+
+
+def test_a_premise_correction_with_citations_is_a_refusal_and_its_citations_are_not_judged() -> None:
+    correction = outcome("The articles give the 2022 turnout (69.44 %), not the 2019 one [1].", refused=True, cited=(C,))
+    result = score(TURNOUT_2019, correction)
+    assert result.passed and result.problems == []
+    metrics = summarise([result, score(PUTIN, outcome())])
+    assert metrics["refusal_accuracy"] == 1.0
+    assert metrics["citation_precision"] == 1.0  # the correction's citation of C is not counted against it
+    assert summarise([result])["citation_precision"] is None
+
+
+def test_citations_on_a_false_refusal_are_not_counted_in_precision_either() -> None:
+    refused = score(PUTIN, outcome("I couldn't find it [1].", refused=True, cited=(C,)))
+    assert summarise([refused])["citation_precision"] is None
+    assert summarise([refused])["false_refusal_rate"] == 1.0
+
+
+def test_two_event_accuracy_needs_each_figure_with_its_own_year() -> None:
+    def two(text: str, **kw: Any) -> bool | None:
+        return score(AGES, outcome(text, cited=(A, C), **kw)).events_ok
+
+    assert two("He was 66 in 2019 and 69 in 2022 [1][2].") is True
+    assert two("In 2022 he was 69 [1]; in 2019, 66 [2].") is True
+    assert two("He was 66. That was in 2019. In 2022 he was 69.") is True
+    assert two("He was 69 in 2019 and 66 in 2022.") is False  # swapped
+    assert two("He was 66 and 69 [1][2].") is False  # unlabelled
+    assert two("He was 69 in 2022 [1].") is False  # one event only
+    assert two("He was 66 in 2019 and 69 in 2022.", refused=True) is False
+    assert two("Two elections.", events=(("2019 election", "He was 66 [1]"), ("2022", "He was 69 [2]"))) is True
+    assert score(PUTIN, outcome()).events_ok is None
+    scores = [score(AGES, outcome("66 in 2019, 69 in 2022.", cited=(A, C))), score(AGES, outcome("66 and 69.", cited=(A, C)))]
+    metrics = summarise(scores + [score(PUTIN, outcome())])
+    assert metrics["two_event_accuracy"] == 0.5
+    assert scores[1].problems == ["not answered per event: no labelled figure for 2019, 2022"]
+    assert summarise([score(PUTIN, outcome())])["two_event_accuracy"] is None
+
+
+def test_a_figure_more_than_80_characters_from_its_year_is_not_labelled() -> None:
+    far = "He was 66 when he won, " + "a long aside about the campaign and the rivals " * 2 + "in 2019; in 2022 he was 69."
+    assert labelled_events(far, AGES.event_must) == {"2019": False, "2022": True}
+    assert clauses("One. Two; three\nfour") == [(0, 4), (5, 8), (9, 15), (16, 20)]
+
+
+def test_prompt_tokens_p50_is_the_median_of_the_answers_that_report_it() -> None:
+    scores = [score(PUTIN, outcome(prompt_tokens=t)) for t in (100, 300, None, 0, 200)]
+    assert summarise(scores)["prompt_tokens_p50"] == 200
+    assert summarise([score(PUTIN, outcome())])["prompt_tokens_p50"] is None
+
+
+def test_metrics_are_given_per_split_and_per_category() -> None:
+    dev, test = replace(PUTIN, split="dev"), replace(PARIS, split="test")
+    splits = summarise_by_split([score(dev, outcome()), score(test, outcome("x", refused=True, cited=()))])
+    assert list(splits) == ["all", "dev", "test"]
+    assert splits["all"]["overall"]["questions"] == 2
+    assert splits["dev"]["overall"]["answer_accuracy"] == 1.0 and splits["dev"]["overall"]["refusal_accuracy"] is None
+    assert list(splits["test"]) == ["overall", "unanswerable"]
+
+
+# --- the gold file's new fields and the harness plumbing (no models) -------------------------
+
+
+def test_gold_records_read_split_history_events_and_premise() -> None:
+    record = {
+        "id": "f1", "question": "And then?", "answer": "69", "must": ["69"], "sources": [A], "answerable": True,
+        "category": "followup", "must_not": ["66"], "events": ["2019", "2022"],
+        "event_must": {"2022": ["69"], "2019": ["66"]}, "history": [{"role": "user", "content": "Age?"}], "split": "test",
+    }  # fmt: skip
+    gold = Gold.from_dict(record)
+    assert gold.split == "test" and gold.must_not == ("66",) and gold.events == ("2019", "2022")
+    assert gold.event_must == (("2019", ("66",)), ("2022", ("69",)))
+    assert gold.messages() == [{"role": "user", "content": "Age?"}]
+    with pytest.raises(ValueError, match="split"):
+        Gold.from_dict(record | {"split": "train"})
+    with pytest.raises(ValueError, match="events"):
+        Gold.from_dict(record | {"events": ["2019"]})
+
+
+def test_every_loaded_question_has_a_split_and_follow_ups_their_history() -> None:
+    questions = load_gold()
+    assert {q.split for q in questions} == {"dev", "test"}
+    assert all(q.history for q in questions if q.category == "followup")
+    assert sum(1 for q in questions if q.event_must) >= 8
+
+
+def test_select_picks_a_split_then_the_first_n() -> None:
+    questions = [replace(PUTIN, id=str(n), split="test" if n % 3 == 0 else "dev") for n in range(7)]
+    assert [q.id for q in select(questions, "test")] == ["0", "3", "6"]
+    assert [q.id for q in select(questions, "dev", 2)] == ["1", "2"]
+    assert len(select(questions)) == 7
+    with pytest.raises(ConfigError, match="split"):
+        select(questions, "train")
+    with pytest.raises(ConfigError, match="limit"):
+        select(questions, "all", 0)
+
+
+class _FakeAssistant:
+    def __init__(self, answer: Answer) -> None:
+        self.answer, self.calls = answer, []  # type: ignore[var-annotated]
+
+    def stream(self, question: str, history: object = None) -> Iterator[object]:
+        self.calls.append((question, history))
+        yield Progress("searching", "…")
+        yield "Putin "
+        yield self.answer
+
+
+def test_a_follow_up_is_asked_with_its_history() -> None:
+    from eval.harness import _ask
+
+    gold = Gold("f1", "And him?", "Putin", ("Putin",), (A,), True, "followup", history=(("user", "Who?"), ("assistant", "Xi.")))
+    fake = _FakeAssistant(Answer("And him?", "Putin", False))
+    answer, streamed = _ask(fake, gold)  # type: ignore[arg-type]
+    assert fake.calls == [("And him?", [{"role": "user", "content": "Who?"}, {"role": "assistant", "content": "Xi."}])]
+    assert streamed == "Putin " and answer.text == "Putin"
+    _ask(fake, PUTIN)  # type: ignore[arg-type]
+    assert fake.calls[-1] == (PUTIN.question, None)
+
+
+def test_an_answer_is_reduced_with_its_trace_events_and_tokens() -> None:
+    trace = Trace(draft="Putin did.", refusal_reason="", prompt_tokens=240, llm_calls=2)
+    answer = Answer("q", "Putin [1].", False, events=[EventAnswer("2022", "Putin [1].", (A,))], trace=trace)
+    result = outcome_of(answer, (), 5)
+    assert result.prompt_tokens == 240 and result.events == (("2022", "Putin [1]."),)
+    assert result.extra["llm_calls"] == 2 and result.extra["events"][0]["sources"] == [A]
+    refused = Answer("q", "No.", True, trace=Trace(refusal_reason="premise: no 2019 turnout"))
+    assert outcome_of(refused, (), 5).prompt_tokens is None  # 0 = not measured
+    assert outcome_of(refused, (), 5).extra["refusal"] == "premise: no 2019 turnout"
+
+    class Bare:  # an answer without trace or events (an older pipeline)
+        text, refused, seconds = "x", False, 1.0
+        citations: list[Any] = []
+        passages: list[Any] = []
+
+    assert outcome_of(Bare(), (), 5).prompt_tokens is None and outcome_of(Bare(), (), 5).events == ()
+
+
+# --- the gate per split, and the ablation plumbing -------------------------------------------
+
+
+def test_shared_lines_apply_to_each_split_and_split_tables_may_only_tighten(tmp_path: Path) -> None:
+    from rag import ConfigError
+
+    path = tmp_path / "thresholds.toml"
+    path.write_text("[floors]\nanswer_accuracy = 0.6\n[ceilings]\nconfidently_wrong = 2\n[test.floors]\nanswer_accuracy = 0.7\n")
+    thresholds = load_thresholds(path)
+    assert thresholds["dev"] == {"floors": {"answer_accuracy": 0.6}, "ceilings": {"confidently_wrong": 2.0}}
+    assert thresholds["test"]["floors"] == {"answer_accuracy": 0.7}
+    summaries = {"dev": {"answer_accuracy": 0.65, "confidently_wrong": 3}, "test": {"answer_accuracy": 0.65, "confidently_wrong": 0}}
+    assert check_splits(summaries, thresholds) == [
+        "dev: confidently_wrong = 3 is above its ceiling 2",
+        "test: answer_accuracy = 65.0% is below its floor 70.0%",
+    ]
+    assert check_splits({"dev": summaries["test"]}, thresholds) == []  # a --split dev run checks dev only
+    path.write_text("[floors]\nanswer_accuracy = 0.6\n[dev.floors]\nanswer_accuracy = 0.5\n")
+    with pytest.raises(ConfigError, match="loosens"):
+        load_thresholds(path)
+    path.write_text("[flors]\nanswer_accuracy = 0.6\n")
+    with pytest.raises(ConfigError, match="flors"):
+        load_thresholds(path)
+
+
+def test_ablation_names_are_on_off_settings_or_legacy() -> None:
+    from eval.ablation import STEPS, parse_ablations
+
+    @dataclass
+    class Flags:
+        verify_claims: bool = True
+        time_aware: bool = True
+        top_k: int = 5
+
+    assert [(a.name, a.changes) for a in parse_ablations("verify_claims, time_aware,verify_claims", Flags)] == [
+        ("verify_claims", {"verify_claims": False}),
+        ("time_aware", {"time_aware": False}),
+    ]
+    assert parse_ablations("time_aware", Flags)[0].label == "without time_aware"
+    with pytest.raises(ConfigError, match="no field premise_check"):
+        parse_ablations("premise_check", Flags)
+    with pytest.raises(ConfigError, match="extractive_fallback"):
+        parse_ablations("legacy", Flags)  # legacy needs all five
+    with pytest.raises(ConfigError, match="not an on/off setting"):
+        parse_ablations("top_k", Flags)
+    with pytest.raises(ConfigError, match="at least one"):
+        parse_ablations(" , ", Flags)
+    every: Any = dataclass(type("Every", (), {"__annotations__": dict.fromkeys(STEPS, bool)} | dict.fromkeys(STEPS, True)))
+    (legacy,) = parse_ablations("legacy", every)
+    assert legacy.changes == dict.fromkeys(STEPS, False) and legacy.label.startswith("legacy")
+
+
+def test_the_real_settings_accept_the_ablation_names_they_define() -> None:
+    from eval.ablation import STEPS, parse_ablations
+
+    known = [step for step in STEPS if step in {f.name for f in fields(Settings)}]
+    for ablation in parse_ablations(known or ["legacy"], Settings) if known else []:
+        assert getattr(Settings().replace(**ablation.changes), ablation.name) is False
+
+
+def test_the_report_has_per_split_tables_and_the_ablation_table(tmp_path: Path) -> None:
+    gold = [replace(PUTIN, split="dev"), replace(PARIS, split="test")]
+    full = _run("ours", gold, [outcome(prompt_tokens=200), outcome("x", refused=True, cited=())])
+    off = _run("without verify_claims", gold, [outcome("Medvedev [1].", seconds=2.0), outcome("Paris [1].", cited=(A,))])
+    paths = write_outputs(tmp_path, gold, [full], Settings(), partial=False, split="all", ablations=[full, off])
+    report = (tmp_path / "report.md").read_text()
+    assert "## ours: metrics per split" in report and "| metric | all | dev | test |" in report
+    assert "## ours, test questions: metrics per category" in report
+    assert "| without verify_claims | 0% | 0% | 2 | 0% | n/a | 1.5 | n/a | 1.50× |" in report
+    assert "| ours | 100% | 0% | 0 | 100% | n/a | 1.0 | 200 | 1.00× |" in report
+    data = json.loads(paths[0].read_text())
+    assert data["ablation"]["without verify_claims"]["summary"]["overall"]["confidently_wrong"] == 2
+    assert data["runs"]["ours"]["questions"][1]["split"] == "test"
