@@ -21,8 +21,7 @@ from typing import Any
 from llama_index.core.schema import MetadataMode
 
 from rag import Answer, Assistant
-from rag.answering import answer_messages
-from rag.llm import chatml
+from rag.llm import as_llama_index
 
 __all__ = ["gold_questions", "bench_answers", "bench_baseline", "bench_serve_rss"]
 
@@ -46,13 +45,6 @@ def _correct(text: str, must: list[str]) -> bool:
     return all(re.search(pattern, text, re.IGNORECASE) for pattern in must)
 
 
-def _tokens(llm: Any, prompt: str) -> int | None:
-    model = getattr(llm, "_model", None)  # the in-process llama.cpp model; a server reports no count here
-    if model is None:
-        return None
-    return len(model.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
-
-
 def bench_answers(assistant: Assistant, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for gold in questions:
@@ -66,13 +58,12 @@ def bench_answers(assistant: Assistant, questions: list[dict[str, Any]]) -> list
                 first = time.perf_counter() - started
         total = time.perf_counter() - started
         assert answer is not None
-        context = [p for p in assistant.retrieve(gold["question"]) if p.number and p.duplicate_of is None]
         rows.append(
             {
                 "id": gold["id"],
                 "ttft_s": first if first is not None else total,
                 "total_s": total,
-                "prompt_tokens": _tokens(assistant.llm, chatml(answer_messages(gold["question"], context))),
+                "prompt_tokens": answer.trace.prompt_tokens,  # every LLM call of the answer, checks included
                 "correct": _correct(answer.text, gold["must"]),
                 "cited_right_file": any(c.source in gold["sources"] for c in answer.citations),
                 "refused": answer.refused,
@@ -87,7 +78,7 @@ def bench_baseline(corpus: Path, assistant: Assistant, questions: list[dict[str,
     from llama_index.core.prompts.default_prompts import DEFAULT_TEXT_QA_PROMPT
 
     index = VectorStoreIndex.from_documents(SimpleDirectoryReader(str(corpus)).load_data(), embed_model=assistant.embedder)
-    engine = index.as_query_engine(llm=assistant.llm, streaming=True)
+    engine = index.as_query_engine(llm=as_llama_index(assistant.llm), streaming=True)
     rows = []
     for gold in questions:
         started = time.perf_counter()
@@ -100,16 +91,14 @@ def bench_baseline(corpus: Path, assistant: Assistant, questions: list[dict[str,
             parts.append(token)
         total = time.perf_counter() - started
         context = "\n\n".join(n.node.get_content(metadata_mode=MetadataMode.LLM) for n in response.source_nodes)
-        # Approximate: the default text-QA template as a completion prompt, wrapped as the LLM wraps it.
-        prompt = assistant.llm.completion_to_prompt(
-            DEFAULT_TEXT_QA_PROMPT.format(context_str=context, query_str=gold["question"])
-        )
+        # Approximate: the default text-QA template as one user message.
+        prompt = [{"role": "user", "content": DEFAULT_TEXT_QA_PROMPT.format(context_str=context, query_str=gold["question"])}]
         rows.append(
             {
                 "id": gold["id"],
                 "ttft_s": first if first is not None else total,
                 "total_s": total,
-                "prompt_tokens": _tokens(assistant.llm, prompt),
+                "prompt_tokens": assistant.llm.count_tokens(prompt),
                 "correct": _correct("".join(parts), gold["must"]),
             }
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import percentile
+from bench.report_scaling import scaling_lines
 
 __all__ = ["write_markdown", "write_plot", "summarise_answers"]
 
@@ -155,7 +156,7 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         ]
     else:
         lines.append(f"Not measured in this run ({serve.get('error', '`--no-llm`')}).")
-    lines += ["", "## Method and caveats", "", *METHOD]
+    lines += ["", *scaling_lines(results), "## Method and caveats", "", *METHOD]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +44,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ingest-files", type=int, default=100, help="synthetic articles for the ingest run (~13 chunks each)")
     parser.add_argument("--questions", type=int, default=10, help="gold questions for the answer-latency run")
     parser.add_argument("--no-llm", action="store_true", help="skip everything that needs the LLM (answers, baseline, rag serve)")
+    parser.add_argument("--users", type=int, default=8, help="simultaneous users in the concurrency run (0: skip it)")
+    parser.add_argument("--report-only", action="store_true", help="rewrite --out from its .json (e.g. after bench.install)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--plot", type=Path, default=None, help="default: --out with .png")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
@@ -63,7 +66,7 @@ def machine_info() -> dict[str, Any]:
         platform.processor() or "unknown",
     )
     ram_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
-    packages = ["chromadb", "llama-index-core", "llama_cpp_python", "sentence-transformers", "torch"]
+    packages = ["chromadb", "llama-index-core", "xllamacpp", "sentence-transformers", "torch"]
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
@@ -75,8 +78,22 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def _concurrency(work: Path, users: int) -> dict[str, Any]:
+    """`bench.concurrency` in a child process, so its memory figures are a serving process's alone."""
+    store = work / "concurrency.json"
+    command = [sys.executable, "-m", "bench.concurrency", "--users", str(users), "--index", str(work / "concurrency-index")]
+    done = subprocess.run([*command, "--store", str(store)], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": done.stderr[-800:]}
+    return dict(json.loads(store.read_text())["concurrency"])
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = _arguments(argv)
+    if args.report_only:
+        stored = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
+        write_markdown(args.out, stored)
+        return dict(stored)
     started = time.perf_counter()
     results: dict[str, Any] = {"machine": machine_info(), "args": {k: str(v) for k, v in vars(args).items()}}
     seeds_dir = ROOT / "seeds"
@@ -101,12 +118,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             gold = gold_questions(ROOT / "eval" / "gold.jsonl", args.questions)
             results["serve"] = bench_serve_rss(seeds_dir, work, [g["question"] for g in gold[:2]])
             _log(f"rag serve memory: {results['serve']}", started)
+            if args.users:
+                results["concurrency"] = _concurrency(work, args.users)
+                _log(f"concurrency: {results['concurrency'].get('ask', results['concurrency'])}", started)
             assistant = Assistant(settings, embedder=embedder)
             assistant.ingest()
             results["answers"] = bench_answers(assistant, gold)
             _log("answers done", started)
             results["baseline"] = bench_baseline(seeds_dir, assistant, gold)
             _log("baseline done", started)
+    previous = args.out.with_suffix(".json")
+    if previous.is_file():  # measured separately (`python -m bench.install`): kept across runs
+        results.setdefault("install", json.loads(previous.read_text(encoding="utf-8")).get("install"))
     results["machine"]["load_end"] = os.getloadavg()[0]
     results["seconds"] = time.perf_counter() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)

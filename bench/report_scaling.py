@@ -1,0 +1,53 @@
+"""The "Concurrency and install" section of docs/benchmarks.md (from `bench.concurrency` and `bench.install`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["scaling_lines"]
+
+
+def _status(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def scaling_lines(results: dict[str, Any]) -> list[str]:
+    lines = ["## Concurrency and install", ""]
+    run = results.get("concurrency") or {}
+    if run and "error" not in run:
+        engine, ask, users = run["engine"], run["ask"], run["users"]
+        lines += [
+            f"One process with the index, the embedder and the in-process LLM (xllamacpp, {run['parallel_slots']} "
+            f"parallel slots of {run['context_per_slot']} tokens), on the seeds (`python -m bench.concurrency`). "
+            "*At once* = one thread per request, released together; *one by one* = the same requests in a row. "
+            "The UI was being rewritten when this was measured, so the users are `Assistant.stream` callers (the "
+            "path the UI takes) rather than `gradio_client` sessions; their first text is the first verified text.",
+            "",
+            "| what | target | one by one | at once | ratio | |",
+            "|---|---|---|---|---|---|",
+            f"| {engine['n']} `ChatLLM.complete` calls (32 tokens) | — | {engine['sequential_s']:.1f} s | "
+            f"{engine['concurrent_s']:.1f} s | {engine['ratio']:.2f}× | |",
+            f"| {ask['n']} gold questions through `Assistant.ask` | ≤ 0.7× | {ask['sequential_s']:.1f} s | "
+            f"{ask['concurrent_s']:.1f} s | {ask['ratio']:.2f}× | {_status(ask['ratio'] <= 0.7)} |",
+            f"| {users['n']} users streaming: p95 time to first text | ≤ 2× one user's | {users['single_ttft_s']:.1f} s "
+            f"(one user) | p50 {users['ttft_p50_s']:.1f} s, p95 {users['ttft_p95_s']:.1f} s | {users['ratio_p95']:.2f}× "
+            f"| {_status(users['ratio_p95'] <= 2)} |",
+            f"| memory of that process (VmRSS after / peak VmHWM) | ≤ 3 GB | loaded {run['memory_loaded_mb'] / 1024:.2f} GB "
+            f"| {run['memory_after_mb'] / 1024:.2f} / {run['memory_peak_mb'] / 1024:.2f} GB | | "
+            f"{_status(run['memory_peak_mb'] <= 3 * 1024)} |",
+            "",
+        ]
+    else:
+        lines += [f"Concurrency not measured in this run ({run.get('error', '`--users 0` or `--no-llm`')}).", ""]
+    install = results.get("install") or {}
+    if install:
+        compiled = ", ".join(install["compiled"]) or "nothing"
+        lines += [
+            f"`make install` from nothing (`python -m bench.install`: a temporary clone of commit `{install['commit']}`, "
+            f"no venv, `PIP_NO_CACHE_DIR=1`): **{install['seconds'] / 60:.1f} min** (target ≤ 2 min: "
+            f"{_status(install['seconds'] <= 120)}), exit code {install['returncode']}; built from source: {compiled}. "
+            "Wheels come from PyPI and this machine's local wheel folders (pip's configured find-links), so a machine "
+            "that downloads all of them from PyPI takes longer by its download time.",
+            "",
+        ]
+    return lines
