@@ -7,12 +7,13 @@ chat; httpx checks the error statuses and the document endpoints at the HTTP lev
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from fastapi import FastAPI
 
 from rag import Assistant
 from rag.api import create_app
+from rag.api.pump import AnswerSlots, pump
 from rag.server import build_app
 
 KEY = "test-key-123"
@@ -234,6 +236,55 @@ def test_an_llm_server_that_is_down_is_503(api_assistant: Assistant) -> None:
         assert dead in error["message"]
         health = httpx.get(f"{url}/healthz")
         assert health.status_code == 503 and health.json()["llm"]["error"]
+
+
+def test_rag_auth_still_guards_the_ui_when_mounted_beside_the_api(assistant: Assistant, tmp_path: Path) -> None:
+    settings = assistant.settings.replace(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads", auth="ann:s3cret")
+    with running(build_app(Assistant(settings, embedder=assistant.embedder))) as url, httpx.Client(base_url=url, timeout=120) as browser:
+        assert browser.get("/config").status_code == 401
+        assert browser.post("/login", data={"username": "ann", "password": "wrong"}).status_code == 400
+        assert browser.post("/login", data={"username": "ann", "password": "s3cret"}).status_code == 200
+        assert browser.get("/config").status_code == 200
+        # The API has its own key (none set here), independent of the UI's login.
+        assert httpx.get(f"{url}/v1/models").status_code == 200
+
+
+def test_a_client_that_leaves_mid_answer_closes_the_answer_stream() -> None:
+    """What an SSE disconnect does: the worker closes the Assistant's generator, which cancels generation."""
+    closed = threading.Event()
+
+    def answer() -> Iterator[str]:
+        try:
+            for number in range(10_000):
+                time.sleep(0.01)
+                yield f"word{number} "
+        finally:
+            closed.set()
+
+    slots = AnswerSlots(1)
+
+    async def read_one_then_leave() -> list[str]:
+        events = pump(answer(), slots)
+        seen = [event async for event in _take(events, 1)]
+        await events.aclose()
+        return seen
+
+    assert asyncio.run(read_one_then_leave()) == ["word0 "]
+    assert closed.wait(timeout=30)
+    # The slot came back: another answer can start.
+    assert asyncio.run(_collect(pump(iter(["a", "b"]), slots))) == ["a", "b"]
+
+
+async def _take(events: AsyncIterator[str], count: int) -> AsyncIterator[str]:
+    async for event in events:
+        yield event
+        count -= 1
+        if count == 0:
+            return
+
+
+async def _collect(events: AsyncIterator[str]) -> list[str]:
+    return [event async for event in events]
 
 
 # --- documents --------------------------------------------------------------------------------

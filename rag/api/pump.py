@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 __all__ = ["AnswerSlots", "pump"]
@@ -40,7 +40,7 @@ class AnswerSlots:
         self._semaphore.release()
 
 
-async def pump(events: Iterator[Any], slots: AnswerSlots) -> AsyncIterator[Any]:
+async def pump(events: Iterator[Any], slots: AnswerSlots) -> AsyncGenerator[Any, None]:
     """Yield `events` as the worker produces them; exceptions from the stream are re-raised here."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
