@@ -34,7 +34,18 @@ from rag.errors import (  # noqa: E402
     RagError,
     UnreadableFileError,
 )
-from rag.types import Answer, Citation, DocumentInfo, IngestReport, Passage, SkippedFile  # noqa: E402
+from rag.types import (  # noqa: E402
+    Answer,
+    Check,
+    Citation,
+    DocumentInfo,
+    EventAnswer,
+    IngestReport,
+    Passage,
+    Progress,
+    SkippedFile,
+    Trace,
+)
 
 __all__ = [
     "Assistant",
@@ -42,6 +53,10 @@ __all__ = [
     "Answer",
     "Citation",
     "DocumentInfo",
+    "Check",
+    "Trace",
+    "EventAnswer",
+    "Progress",
     "Passage",
     "IngestReport",
     "SkippedFile",

@@ -6,6 +6,7 @@ retriever under a lock, so questions asked meanwhile see either the old or the n
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -14,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.llms import LLM
 
 from rag.answering import (
-    REFUSAL,
     answer_messages,
     clean_condensed,
     condense_messages,
@@ -31,16 +30,26 @@ from rag.chunking import make_splitter
 from rag.config import Settings
 from rag.documents import Document, load_document
 from rag.errors import DocumentNotFoundError, IndexMissingError, InvalidQuestionError
+from rag.evidence import Scorer
 from rag.index import ChunkStore, remove_embedded_index, write_lock
 from rag.ingest import ingest_folder
-from rag.llm import generate, make_llm
+from rag.llm import ChatLLM, Completion, make_llm
 from rag.models import load_embedder
+from rag.pipeline import AnswerPipeline
 from rag.retrieval import HybridRetriever
-from rag.types import Answer, DocumentInfo, IngestReport, Passage
+from rag.types import Answer, DocumentInfo, IngestReport, Passage, Progress, Trace
+from rag.verify import Verifier, p_yes_from_logprobs
 
 __all__ = ["Assistant", "validate_question"]
 
-Event = str | Answer
+Event = str | Progress | Answer
+_CHECKER = "You are a strict fact checker. A claim is supported only if the sentence says exactly that, about the same thing. Reply yes or no."
+_CHECKS = ("sentence_evidence", "verify_claims", "extractive_fallback", "time_aware", "premise_check")
+
+
+def _legacy(settings: Settings) -> bool:
+    """Every answer check switched off: the first version's pipeline, kept as the ablation's baseline."""
+    return not any(getattr(settings, name) for name in _CHECKS)
 
 
 class Assistant:
@@ -53,13 +62,14 @@ class Assistant:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, llm: LLM | None = None, embedder: BaseEmbedding | None = None
+        self, settings: Settings | None = None, *, llm: ChatLLM | None = None, embedder: BaseEmbedding | None = None
     ) -> None:
         self.settings = settings or Settings.load()
         self._llm = llm
         self._embedder = embedder
         self._store: ChunkStore | None = None
         self._retriever: HybridRetriever | None = None
+        self._sentence_scorer: Scorer | None = None
         self._lock = threading.RLock()
 
     # --- components, loaded on first use ------------------------------------------------------
@@ -71,7 +81,7 @@ class Assistant:
             return self._embedder
 
     @property
-    def llm(self) -> LLM:
+    def llm(self) -> ChatLLM:
         with self._lock:
             if self._llm is None:
                 self._llm = make_llm(self.settings)
@@ -150,42 +160,80 @@ class Assistant:
         return final
 
     def stream(self, question: str, history: Sequence[Any] | None = None, *, top_k: int | None = None) -> Iterator[Event]:
-        """Text deltas as the model writes them, then the checked `Answer` (whose text is final)."""
+        """`Progress` events while it works, then the verified answer text in pieces, then the `Answer`.
+
+        Nothing unverified is shown: the text streamed is the checked `Answer.text`. Closing the
+        generator (a Stop button, a client gone) cancels the model call in flight.
+        """
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         retriever = self._retrieval()
-        standalone = self._condense(question, normalise_history(history))
+        turns = normalise_history(history)
+        if turns:
+            yield Progress("condensing", "Reading the conversation…")
+        standalone = self._condense(question, turns)
         parts = split_compound(standalone)
         answers: list[Answer] = []
-        for index, part in enumerate(parts):
-            if index:
-                yield " "
+        for part in parts:
             answer = yield from self._answer(retriever, part, top_k)
             answers.append(answer)
         seconds = time.perf_counter() - started
         if len(answers) == 1:
-            yield replace(answers[0], question=question, standalone_question=standalone, seconds=seconds)
+            final = replace(answers[0], question=question, standalone_question=standalone, seconds=seconds)
         else:
-            yield merge_answers(question, standalone, answers, seconds)
+            final = merge_answers(question, standalone, answers, seconds)
+        yield from re.findall(r"\S+\s*", final.text)
+        yield final
 
     def _answer(self, retriever: HybridRetriever, question: str, top_k: int | None) -> Generator[Event, None, Answer]:
-        """Stream one (non-compound) question's answer; return the checked `Answer`."""
+        """One (non-compound) question's verified `Answer`, with `Progress` on the way."""
+        if _legacy(self.settings):
+            return (yield from self._legacy_answer(retriever, question, top_k))
+        verifier = Verifier(self._scorer(), self._yes_no if self.settings.verify_claims else None, self.settings.verify_threshold)
+        pipeline = AnswerPipeline(self.settings, self.llm, retriever, self._scorer(), verifier)
+        answer = yield from pipeline.run(question, top_k)
+        trace = replace(
+            answer.trace,
+            prompt_tokens=answer.trace.prompt_tokens + verifier.prompt_tokens,
+            llm_calls=answer.trace.llm_calls + verifier.calls,
+        )
+        return replace(answer, trace=trace)
+
+    def _legacy_answer(self, retriever: HybridRetriever, question: str, top_k: int | None) -> Generator[Event, None, Answer]:
+        """The first version's path (whole passages, lexical citation check): the ablation's baseline."""
+        yield Progress("searching", "Searching the articles…")
         found = retriever.retrieve(question, top_k)
         if found.best_similarity < self.settings.min_relevance or not found.context:
-            yield REFUSAL
             return refusal(question, found.passages, question, 0.0)
-        output = []
-        for delta in generate(self.llm, answer_messages(question, found.context)):
-            output.append(delta)
-            yield delta
+        yield Progress("writing", "Writing the answer…")
+        usage: list[Completion] = []
+        draft = "".join(self.llm.stream(answer_messages(question, found.context), max_tokens=self.settings.max_answer_tokens, usage=usage))
         embed = self.embedder.get_text_embedding_batch
-        return finish_answer(question, question, "".join(output), found.passages, embed, self.settings.min_support, 0.0)
+        answer = finish_answer(question, question, draft, found.passages, embed, self.settings.min_support, 0.0)
+        tokens = sum(u.prompt_tokens for u in usage)
+        return replace(answer, trace=Trace(draft=draft, prompt_tokens=tokens, llm_calls=len(usage)))
+
+    def _yes_no(self, instruction: str, text: str) -> tuple[float, int]:
+        messages = [{"role": "system", "content": _CHECKER}, {"role": "user", "content": f"{text}\n{instruction}"}]
+        completion = self.llm.complete(messages, max_tokens=1, top_logprobs=10)
+        top = completion.logprobs[0].top if completion.logprobs else {}
+        return p_yes_from_logprobs(top), completion.prompt_tokens
+
+    def _scorer(self) -> Scorer:
+        with self._lock:
+            if self._sentence_scorer is None:
+                self._sentence_scorer = Scorer(self.embedder.get_text_embedding_batch)
+            return self._sentence_scorer
 
     def _condense(self, question: str, history: list[tuple[str, str]]) -> str:
         if not history:
             return question
-        output = "".join(generate(self.llm, condense_messages(question, history)))
+        output = "".join(self.llm.stream(condense_messages(question, history), max_tokens=80))
         return clean_condensed(output, question)
+
+    def document_dates(self) -> dict[str, str]:
+        """Each indexed file's event date ("2022-11-20", "2022"; "" when its text and its neighbours are silent)."""
+        return dict(self._retrieval().dates)
 
     # --- corpus view ----------------------------------------------------------------------------
     def sources(self) -> dict[str, int]:

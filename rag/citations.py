@@ -18,16 +18,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.chunking import OffsetMap
+from rag.sentences import sentence_spans
 from rag.types import Citation, Passage
 
-__all__ = ["Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in"]
+__all__ = ["Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in", "make_citation"]
 
 Embed = Callable[[list[str]], list[list[float]]]
 _Option = tuple[float, int, Passage, int]  # (support, passage number, passage, index of its best quote)
 
 MARKER = re.compile(r"\s*\[(?:(?:passage|source|doc)\s*)?(\d+(?:\s*(?:,|and|;)\s*\d+)*)\]", re.IGNORECASE)
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
-_ABBREVIATION = re.compile(r"\b(?:St|Mr|Mrs|Ms|Dr|Nov|Dec|Jan|Feb|Aug|Sept?|Oct|Gen|Sen|Rep|No|U\.S|U\.N|vs|etc)\.$")
 _WORD = re.compile(r"[a-z0-9]+")
 _RELATIVE_MARGIN = 0.15
 _NUMBER_WORDS = {
@@ -53,7 +52,7 @@ class Claim:
 
 def split_claims(answer: str) -> list[Claim]:
     claims: list[Claim] = []
-    for start, end in _sentence_spans(answer):
+    for start, end in sentence_spans(answer):
         sentence = answer[start:end]
         markers = tuple(int(n) for group in MARKER.findall(sentence) for n in re.findall(r"\d+", group))
         text = strip_markers(sentence).strip()
@@ -77,24 +76,10 @@ def numbers_in(text: str) -> set[str]:
     return digits | words
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_BREAK.finditer(text):
-        if match.group(0).strip() == "" and _ABBREVIATION.search(text[start : match.start()]):
-            continue
-        if text[start : match.start()].strip():
-            spans.append((start, match.start()))
-        start = match.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
-
-
 def quote_candidates(passage: Passage, offsets: OffsetMap) -> list[tuple[int, int]]:
     """Sentence spans of a passage, also cut where the original has dropped text in between."""
     spans: list[tuple[int, int]] = []
-    for start, end in _sentence_spans(passage.text):
+    for start, end in sentence_spans(passage.text):
         cuts = [start, *offsets.gaps_between(start, end), end]
         for a, b in zip(cuts, cuts[1:], strict=False):
             piece = passage.text[a:b]
@@ -144,7 +129,7 @@ def cite(
                 options.append((best, number, passage, qi))
         chosen = _choose(options, {n for n in claim.markers if n in by_number}, min_support)
         chosen = _grounded(claim.text, question, chosen)
-        citations.extend(_citation(passage, quotes[qi][1], score, number) for score, number, passage, qi in chosen)
+        citations.extend(make_citation(passage, quotes[qi][1], score, number) for score, number, passage, qi in chosen)
         kept[ci] = tuple(sorted({number for _, number, _, _ in chosen}))
     return citations, kept
 
@@ -198,7 +183,7 @@ def _offsets(passage: Passage) -> OffsetMap:
     return OffsetMap(((0, passage.chars[0], passage.lines[0], 0),))
 
 
-def _citation(passage: Passage, span: tuple[int, int], score: float, number: int) -> Citation:
+def make_citation(passage: Passage, span: tuple[int, int], score: float, number: int) -> Citation:
     offsets = _offsets(passage)
     start, end = span
     raw_start, first_line = offsets.locate(start)
@@ -211,6 +196,7 @@ def _citation(passage: Passage, span: tuple[int, int], score: float, number: int
         marker=number,
         title=passage.title,
         chars=(raw_start, raw_end + 1),
+        date=passage.date,
     )
 
 

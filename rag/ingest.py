@@ -16,6 +16,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
 
 from rag.chunking import chunk_document
+from rag.dating import date_facts
 from rag.documents import Document, scan_corpus
 from rag.index import ChunkStore, ManifestEntry, write_lock
 from rag.types import IngestReport
@@ -90,5 +91,10 @@ def _write(documents: list[Document], store: ChunkStore, index: VectorStoreIndex
         index.insert_nodes(nodes)
     # Only now, with every chunk of the batch in Chroma, do the files count as ingested.
     store.record_many(
-        [ManifestEntry(document.source, document.sha256, len(file_nodes), root) for document, file_nodes in chunked]
+        [
+            ManifestEntry(
+                document.source, document.sha256, len(file_nodes), root, document.title, date_facts(document.cleaned.text).dumps()
+            )
+            for document, file_nodes in chunked
+        ]
     )

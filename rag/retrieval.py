@@ -19,6 +19,7 @@ from llama_index.core.schema import NodeWithScore
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.config import Settings
+from rag.dating import DateFacts, resolve_dates
 from rag.index import ChunkStore
 from rag.types import Passage
 
@@ -54,6 +55,16 @@ class HybridRetriever:
             else None
         )
         self.size = len(nodes)
+        texts: dict[str, list[str]] = {}
+        for node in nodes:
+            texts.setdefault(str(node.metadata.get("source", "")), []).append(node.get_content())
+        self._texts = {source: "\n".join(parts) for source, parts in texts.items()}
+        facts = {source: DateFacts.loads(entry.dates) for source, entry in store.manifest().items()}
+        self.dates = resolve_dates(facts, embedder.get_text_embedding_batch)
+
+    def source_text(self, source: str) -> str:
+        """Everything indexed of one file (its chunks, cleaned)."""
+        return self._texts.get(source, "")
 
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
         top_k = top_k or self.settings.top_k
@@ -61,7 +72,7 @@ class HybridRetriever:
         sparse = self._bm25.retrieve(question) if self._bm25 else []
         similarities = {hit.node.node_id: _cosine(hit.score) for hit in dense}
         fused = fuse([dense, sparse], [self.settings.dense_weight, 1 - self.settings.dense_weight])
-        passages = [_to_passage(hit, similarities.get(hit.node.node_id)) for hit in fused]
+        passages = [_to_passage(hit, similarities.get(hit.node.node_id), self.dates) for hit in fused]
         return Retrieval(
             passages=select_context(passages, top_k, self.settings.duplicate_overlap, self.settings.max_per_source),
             best_similarity=max(similarities.values(), default=0.0),
@@ -140,7 +151,7 @@ def _cosine(score: float | None) -> float:
     return 1.0 + math.log(score)
 
 
-def _to_passage(hit: NodeWithScore, similarity: float | None) -> Passage:
+def _to_passage(hit: NodeWithScore, similarity: float | None, dates: dict[str, str]) -> Passage:
     meta = hit.node.metadata
     return Passage(
         source=str(meta.get("source", "")),
@@ -152,4 +163,5 @@ def _to_passage(hit: NodeWithScore, similarity: float | None) -> Passage:
         similarity=similarity,
         chunk_id=hit.node.node_id,
         offsets=str(meta.get("offsets", "")),
+        date=dates.get(str(meta.get("source", "")), ""),
     )

@@ -12,7 +12,7 @@ PUBLIC = {
     "Assistant", "Settings", "Answer", "Citation", "Passage", "IngestReport", "SkippedFile",
     "RagError", "ConfigError", "ModelNotInstalledError", "InvalidQuestionError", "IndexError_",
     "IndexMissingError", "IndexMismatchError", "IndexLockedError", "IngestError", "UnreadableFileError",
-    "DocumentNotFoundError", "LLMError",
+    "DocumentNotFoundError", "LLMError", "DocumentInfo", "Check", "Trace", "EventAnswer", "Progress",
 }  # fmt: skip
 
 
@@ -41,7 +41,10 @@ def test_an_answer_serialises_to_the_documented_json_shape() -> None:
     data = json.loads(json.dumps(answer.to_dict()))
     assert data["answer"] == "It is so [1]."
     assert data["refused"] is False
-    assert data["citations"][0] == {"source": "a.txt", "quote": "text", "lines": [1, 2], "marker": 1, "score": 0.9}
+    assert data["citations"][0] == {
+        "source": "a.txt", "title": "", "date": "", "quote": "text", "lines": [1, 2], "chars": [0, 0], "marker": 1, "score": 0.9,
+    }  # fmt: skip
+    assert data["events"] == [] and data["trace"]["refusal_reason"] == ""
     assert data["passages"][0]["source"] == "a.txt" and "offsets" not in data["passages"][0]
 
 

@@ -1,0 +1,188 @@
+"""Evidence for the model: the few sentences of the retrieved passages that bear on the question.
+
+A 1.5B model finds a fact better in five sentences than in five paragraphs, and prompt processing is
+where answer time goes, so the retrieved chunks are cut into sentences (pysbd), each scored against
+the question (embedding cosine blended with the share of the question's words it contains), and the
+best few are numbered [1]..[n] under a token budget. A sentence that opens with a pronoun brings the
+sentence before it, so "He gave ..." still says who. The same sentence in two files (a wire story
+and its copy) is one evidence item citing both. When the question names no year and the best
+sentences all come from one event, the best sentence of another dated event joins them if it is
+nearly as relevant, so that the answer can give both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from rag.dating import year_of
+from rag.sentences import sentence_spans
+from rag.types import Passage
+
+__all__ = ["Evidence", "Embed", "Scorer", "select_evidence", "whole_passages", "content_stems", "evidence_lines"]
+
+Embed = Callable[[list[str]], list[list[float]]]
+
+_PRONOUN_START = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|That|Those)\b")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[.,]\d+)*")
+_STOP = frozenset(
+    "a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her "
+    "their he she they which who whom whose what when where why how did does do many much according said says".split()
+)
+_OTHER_EVENT = 0.85  # a sentence of another dated event joins when it scores at least this share of the best
+
+
+@dataclass(frozen=True)
+class Evidence:
+    number: int  # the [n] the model sees
+    text: str  # what the model reads: the sentence, with the one before it when it opens with a pronoun
+    sentence: str  # the sentence itself: what a citation quotes
+    passage: Passage
+    span: tuple[int, int]  # the sentence's [start, end) in passage.text
+    score: float
+    copies: tuple[tuple[Passage, tuple[int, int]], ...] = field(default=())  # the same sentence in other files
+
+    @property
+    def date(self) -> str:
+        return self.passage.date
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([self.passage.source, *(p.source for p, _ in self.copies)]))
+
+
+class Scorer:
+    """Question-to-sentence relevance, with sentence embeddings cached across questions."""
+
+    def __init__(self, embed: Embed) -> None:
+        self._embed = embed
+        self._cache: dict[str, list[float]] = {}
+
+    def vectors(self, texts: Sequence[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            if len(self._cache) > 50_000:  # a long-running server must not grow without bound
+                self._cache.clear()
+            self._cache.update(zip(missing, self._embed(missing), strict=True))
+        return [self._cache[t] for t in texts]
+
+    def relevance(self, question: str, sentences: Sequence[str]) -> list[float]:
+        if not sentences:
+            return []
+        query, *rest = self.vectors([question, *sentences])
+        wanted = content_stems(question)
+        scores = []
+        for sentence, vector in zip(sentences, rest, strict=True):
+            cosine = sum(x * y for x, y in zip(query, vector, strict=False))
+            overlap = len(wanted & content_stems(sentence)) / len(wanted) if wanted else 0.0
+            scores.append(0.7 * cosine + 0.3 * overlap)
+        return scores
+
+
+def content_stems(text: str) -> set[str]:
+    """Content words cut to five letters, so "congratulated" meets "congratulations"."""
+    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP}
+
+
+def select_evidence(
+    question: str,
+    passages: Sequence[Passage],
+    scorer: Scorer,
+    *,
+    count: int,
+    token_budget: int,
+    keep: Callable[[Passage], bool] = lambda passage: True,
+    spread_events: bool = False,
+) -> list[Evidence]:
+    """The best `count` sentences of `passages` (those `keep` accepts), numbered in order of relevance."""
+    items = _sentences([p for p in passages if keep(p)])
+    scores = scorer.relevance(question, [context for context, _, _, _ in items])
+    ranked = sorted(zip(scores, items, strict=True), key=lambda pair: -pair[0])
+    chosen: list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]] = []
+    tokens = 0
+    for score, item in ranked:
+        context, sentence, passage, span = item
+        if any(_same(sentence, other[1]) or other[1] in context or sentence in other[0] for _, other in chosen):
+            continue
+        cost = _tokens(context)
+        if len(chosen) >= count or (len(chosen) >= 2 and tokens + cost > token_budget):
+            continue
+        chosen.append((score, item))
+        tokens += cost
+    if spread_events and chosen:
+        chosen = _spread(chosen, ranked)
+    return [
+        Evidence(n, context, sentence, passage, span, score, _copies(items, sentence, passage.source))
+        for n, (score, (context, sentence, passage, span)) in enumerate(chosen, start=1)
+    ]
+
+
+def whole_passages(passages: Sequence[Passage]) -> list[Evidence]:
+    """Today's context as evidence items: each numbered passage whole (the ablation without sentence evidence)."""
+    context = [p for p in passages if p.number and p.duplicate_of is None]
+    return [Evidence(n, p.text, p.text, p, (0, len(p.text)), p.score) for n, p in enumerate(context, start=1)]
+
+
+def evidence_lines(evidence: Sequence[Evidence], dated: bool) -> list[str]:
+    """The evidence as the model reads it: "[2] (2019) Tokayev won nearly 71 percent ..."."""
+    lines = []
+    for item in evidence:
+        year = year_of(item.date) if dated else ""
+        label = f"({year}) " if year else ""
+        lines.append(f"[{item.number}] {label}{item.text}")
+    return lines
+
+
+def _sentences(passages: Sequence[Passage]) -> list[tuple[str, str, Passage, tuple[int, int]]]:
+    items = []
+    for passage in passages:
+        spans = sentence_spans(passage.text)
+        for index, (start, end) in enumerate(spans):
+            sentence = passage.text[start:end]
+            if len(_WORD.findall(sentence)) < 3:
+                continue
+            context = sentence
+            if index and _PRONOUN_START.match(sentence):
+                before = spans[index - 1]
+                context = passage.text[before[0] : end]
+            items.append((" ".join(context.split()), sentence, passage, (start, end)))
+    return items
+
+
+def _spread(
+    chosen: list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]],
+    ranked: list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]],
+) -> list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]]:
+    years = {year_of(item[2].date) for _, item in chosen}
+    best = chosen[0][0]
+    for score, item in ranked:
+        year = year_of(item[2].date)
+        if year and year not in years and score >= _OTHER_EVENT * best:
+            years.add(year)
+            if len(chosen) >= 2:
+                chosen = chosen[:-1]
+            chosen.append((score, item))
+    return chosen
+
+
+def _copies(
+    items: list[tuple[str, str, Passage, tuple[int, int]]], sentence: str, source: str
+) -> tuple[tuple[Passage, tuple[int, int]], ...]:
+    found: dict[str, tuple[Passage, tuple[int, int]]] = {}
+    for _, other, passage, span in items:
+        if passage.source != source and passage.source not in found and _same(sentence, other):
+            found[passage.source] = (passage, span)
+    return tuple(found.values())
+
+
+def _same(a: str, b: str) -> bool:
+    """The same sentence up to an outlet's style ("81%" / "81 percent", "St." / "Saint")."""
+    words_a, words_b = {w.lower() for w in _WORD.findall(a)}, {w.lower() for w in _WORD.findall(b)}
+    union = words_a | words_b
+    return bool(union) and len(words_a & words_b) / len(union) >= 0.75
+
+
+def _tokens(text: str) -> int:
+    # ~1.3 tokens per English word for Qwen's tokenizer: enough to keep the prompt inside its budget.
+    return int(len(text.split()) * 1.3) + 4

@@ -1,0 +1,196 @@
+"""One question (part) from retrieval to a verified `Answer`: the path every UI, CLI and API answer takes.
+
+retrieve -> (year filter) -> evidence sentences -> draft from the LLM -> each claim verified against
+its evidence sentence -> unsupported claims replaced by the evidence quoted, or dropped -> the
+question's names checked against the cited articles -> per-event labels -> markers renumbered 1..n.
+
+`run` is a generator: it yields `Progress` events while it works and returns the `Answer`, so the
+caller can show the stages and can stop it (closing the generator cancels the LLM call in flight).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+
+from rag.answering import REFUSAL, evidence_messages, says_documents_do_not_say, with_markers
+from rag.citations import make_citation, split_claims
+from rag.config import Settings
+from rag.dating import year_of
+from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
+from rag.llm import ChatLLM, Completion
+from rag.premise import PremiseCheck
+from rag.retrieval import HybridRetriever
+from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
+from rag.verify import Verifier, answers_question
+
+__all__ = ["AnswerPipeline", "Step"]
+
+Step = Generator[Progress, None, Answer]
+_POOL = 12  # retrieved passages whose sentences compete to be evidence
+
+
+@dataclass
+class _Kept:
+    text: str  # the claim, markers removed
+    evidence: Evidence
+    quoted: bool = False  # the evidence sentence itself stands in for an unsupported claim
+
+
+class AnswerPipeline:
+    def __init__(self, settings: Settings, llm: ChatLLM, retriever: HybridRetriever, scorer: Scorer, verifier: Verifier) -> None:
+        self.settings, self.llm, self.retriever, self.scorer, self.verifier = settings, llm, retriever, scorer, verifier
+
+    def run(self, question: str, top_k: int | None = None) -> Step:
+        settings = self.settings
+        yield Progress("searching", "Searching the articles…")
+        found = self.retriever.retrieve(question, top_k)
+        premise = PremiseCheck(question, self.retriever, enabled=settings.premise_check, time_aware=settings.time_aware)
+        if found.best_similarity < settings.min_relevance or not found.context:
+            return self._refuse(question, found.passages, "no passage of the articles is close enough to the question")
+        pool = found.passages[: max(_POOL, len(found.context))]
+        if settings.sentence_evidence:
+            evidence = select_evidence(
+                question, pool, self.scorer, count=settings.evidence_sentences, token_budget=settings.evidence_tokens,
+                keep=premise.keep, spread_events=settings.time_aware and not premise.years,
+            )
+        else:
+            evidence = whole_passages([p for p in found.passages if premise.keep(p)])
+        if not evidence:
+            return self._correct_or_refuse(question, found.passages, pool, premise, [], "no evidence from the year asked about")
+        articles = len({s for item in evidence for s in item.sources})
+        yield Progress("reading", f"Reading {len(evidence)} {'sentences' if settings.sentence_evidence else 'passages'} from {articles} article{'s' * (articles != 1)}…")
+        lines = evidence_lines(evidence, dated=settings.time_aware)
+        yield Progress("writing", "Writing the answer…")
+        usage: list[Completion] = []
+        draft = "".join(self.llm.stream(evidence_messages(question, lines), max_tokens=settings.max_answer_tokens, usage=usage))
+        prompt_tokens = sum(u.prompt_tokens for u in usage)
+        claims = [c for c in split_claims(draft) if re.search(r"\w", c.text)]
+        yield Progress("checking", f"Checking {max(len(claims), 1)} claim{'s' * (len(claims) > 1)} against the evidence…")
+        checks: list[Check] = []
+        kept: list[_Kept] = []
+        declined = not claims or says_documents_do_not_say(draft)
+        if not declined:
+            for claim in claims:
+                item, claim_checks = self._support(question, claim.text, claim.markers, evidence)
+                checks.extend(claim_checks)
+                if item is not None:
+                    kept.append(_Kept(claim.text, item))
+        if not kept and settings.extractive_fallback:
+            quoted, fallback_checks = self._quote_best(question, evidence, premise)
+            checks.extend(fallback_checks)
+            kept.extend(quoted)
+        trace = Trace(lines, draft, checks, "", prompt_tokens + self.verifier.prompt_tokens, len(usage) + self.verifier.calls)
+        if not kept:
+            reason = "the model found no answer in the evidence" if declined else "no claim of the draft is stated by the evidence"
+            return self._correct_or_refuse(question, found.passages, pool, premise, checks, reason, trace)
+        unnamed = premise.unnamed([k.evidence for k in kept])
+        if unnamed:
+            checks.append(Check(question, "premise", False, 0.0, note=f"the cited articles never mention {', '.join(unnamed)}"))
+            return self._refuse(question, found.passages, f"the cited articles never mention {', '.join(unnamed)}", _with(trace, checks))
+        if settings.time_aware and not premise.years:
+            kept = self._other_event(question, kept, evidence, checks)
+        return self._compose(question, kept, found.passages, _with(trace, checks))
+
+    # --- claims ---------------------------------------------------------------------------------
+    def _support(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> tuple[Evidence | None, list[Check]]:
+        if self.settings.verify_claims:
+            verdict = self.verifier.verify(question, claim, markers, evidence)
+            return verdict.evidence, verdict.checks
+        # Without verification a claim keeps its first valid marker, or the sentence most like it.
+        by_number = {e.number: e for e in evidence}
+        marked = [by_number[n] for n in markers if n in by_number]
+        if marked:
+            return marked[0], []
+        scores = self.scorer.relevance(f"{question} {claim}", [e.text for e in evidence])
+        best = max(zip(scores, evidence, strict=True), key=lambda pair: pair[0])
+        return (best[1] if best[0] >= self.settings.min_support else None), []
+
+    def _quote_best(self, question: str, evidence: Sequence[Evidence], premise: PremiseCheck) -> tuple[list[_Kept], list[Check]]:
+        """The most relevant evidence sentence, quoted, when it answers the question (checked like a claim)."""
+        checks = []
+        typed = [e for e in sorted(evidence, key=lambda e: -e.score)[:3] if answers_question(question, e.text)]
+        for item in typed[:1]:  # one model call at most: the most relevant sentence of the kind asked for
+            check = self.verifier.answers(question, item)
+            checks.append(check)
+            if check.passed and not premise.unnamed([item]):
+                return [_Kept(item.text, item, quoted=True)], checks
+        return [], checks
+
+    def _other_event(self, question: str, kept: list[_Kept], evidence: Sequence[Evidence], checks: list[Check]) -> list[_Kept]:
+        """An undated question answered for one event only: add the other event's sentence when it answers too."""
+        cited_years = {year_of(k.evidence.date) for k in kept}
+        for item in sorted(evidence, key=lambda e: -e.score):
+            year = year_of(item.date)
+            if not year or year in cited_years or any(item is k.evidence for k in kept) or not cited_years - {""}:
+                continue
+            if not answers_question(question, item.text):
+                continue
+            check = self.verifier.answers(question, item)
+            checks.append(check)
+            if check.passed:
+                kept = [*kept, _Kept(item.text, item, quoted=True)]
+                cited_years.add(year)
+        return kept
+
+    # --- results --------------------------------------------------------------------------------
+    def _compose(self, question: str, kept: list[_Kept], passages: list[Passage], trace: Trace) -> Answer:
+        years = {year_of(k.evidence.date) for k in kept} - {""}
+        several = len(years) > 1
+        numbers: dict[int, int] = {}
+        sentences: list[str] = []
+        citations: list[Citation] = []
+        events: dict[str, list[str]] = {}
+        for k in kept:
+            marker = numbers.setdefault(id(k.evidence), len(numbers) + 1)
+            text = f"“{k.text}”" if k.quoted else k.text
+            year = year_of(k.evidence.date)
+            if several and year and year not in text:
+                text = f"{text.rstrip('.')} ({year})."
+            sentence = with_markers(text if re.search(r"[.!?”]$", text) else text + ".", f"[{marker}]")
+            if sentence not in sentences:
+                sentences.append(sentence)
+                events.setdefault(year or "date not stated", []).append(sentence)
+            if not any(c.marker == marker for c in citations):
+                citations.extend(_citations(k.evidence, marker))
+        event_answers = (
+            [EventAnswer(label, " ".join(texts), tuple(sorted({c.source for c in citations if f"[{c.marker}]" in " ".join(texts)})))
+             for label, texts in sorted(events.items())]
+            if several else []
+        )
+        return Answer(question, " ".join(sentences), False, citations, passages, question, 0.0, event_answers, trace)
+
+    def _correct_or_refuse(
+        self, question: str, passages: list[Passage], pool: list[Passage], premise: PremiseCheck,
+        checks: list[Check], reason: str, trace: Trace | None = None,
+    ) -> Answer:
+        """A question whose year the evidence contradicts gets what the articles do say, as a refusal."""
+        trace = _with(trace or Trace(), checks)
+        if premise.years and self.settings.premise_check:
+            other = [p for p in pool if not premise.keep(p)]
+            evidence = select_evidence(question, other, self.scorer, count=2, token_budget=self.settings.evidence_tokens)
+            for item in [e for e in evidence if answers_question(question, e.text)][:1]:
+                check = self.verifier.answers(question, item)
+                checks.append(check)
+                if check.passed:
+                    asked = ", ".join(sorted(premise.years))
+                    text = f"The articles do not give this for {asked}; for {year_of(item.date)} they say: “{item.text}” [1]"
+                    why = f"the articles give this for {year_of(item.date)}, not for {asked}"
+                    return Answer(question, text, True, _citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
+        return self._refuse(question, passages, reason, trace)
+
+    def _refuse(self, question: str, passages: list[Passage], reason: str, trace: Trace | None = None) -> Answer:
+        return Answer(question, REFUSAL, True, [], passages, question, 0.0, [], _with(trace or Trace(), None, reason))
+
+
+def _citations(item: Evidence, marker: int) -> list[Citation]:
+    found = [(item.passage, item.span), *item.copies]
+    return [make_citation(passage, span, item.score, marker) for passage, span in found]
+
+
+def _with(trace: Trace, checks: list[Check] | None, reason: str | None = None) -> Trace:
+    return Trace(
+        trace.evidence, trace.draft, list(checks if checks is not None else trace.checks),
+        reason if reason is not None else trace.refusal_reason, trace.prompt_tokens, trace.llm_calls,
+    )

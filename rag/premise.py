@@ -1,0 +1,59 @@
+"""What a question takes for granted, checked against the articles: the year it names, the names it uses.
+
+- A year that dates one of the documents' events ("in the 2019 election", or "his first/second/
+  latest election" among the dated events) selects the evidence: documents of another year are set
+  aside, undated ones stay. If only the other year's documents answer, the answer is a refusal that
+  says what the articles do give ("… for 2022 they say …").
+- Every proper name of the question must appear in an article the answer cites: "How many died in
+  Almaty alone?" answered from an article that never mentions Almaty is a false premise, refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from rag.dating import YEAR, year_of
+from rag.evidence import Evidence
+from rag.types import Passage
+from rag.verify import mentions, proper_names
+
+__all__ = ["PremiseCheck"]
+
+_EARLIER = re.compile(r"\b(?:first|earlier|previous|prior)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b", re.I)
+_LATER = re.compile(r"\b(?:second|latest|most recent|last|new|recent)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b", re.I)
+
+
+class Corpus(Protocol):
+    dates: dict[str, str]
+
+    def source_text(self, source: str) -> str: ...
+
+
+class PremiseCheck:
+    def __init__(self, question: str, corpus: Corpus, *, enabled: bool, time_aware: bool) -> None:
+        self.question = question
+        self.corpus = corpus
+        self.enabled = enabled
+        known = sorted({year_of(d) for d in corpus.dates.values()} - {""})
+        self.years: set[str] = set()
+        if time_aware and known:
+            self.years = {y for y in YEAR.findall(question) if y in known}
+            if not self.years and len(known) > 1:
+                if _EARLIER.search(question) and not _LATER.search(question):
+                    self.years = {known[0]}
+                elif _LATER.search(question) and not _EARLIER.search(question):
+                    self.years = {known[-1]}
+
+    def keep(self, passage: Passage) -> bool:
+        """Evidence of the year asked about, or of no known year."""
+        year = year_of(passage.date)
+        return not self.years or not year or year in self.years
+
+    def unnamed(self, cited: Sequence[Evidence]) -> list[str]:
+        """The question's names that no cited article mentions (empty when the check is off)."""
+        if not self.enabled or not cited:
+            return []
+        texts = [self.corpus.source_text(s) for item in cited for s in item.sources]
+        return [name for name in proper_names(self.question) if not any(mentions(t, name) for t in texts)]

@@ -1,0 +1,219 @@
+"""Check every claim of a draft answer against the one evidence sentence that should state it.
+
+A claim is attributed to an evidence sentence (its own [n] markers first, else the sentence that
+supports it best), then checked there, cheap checks first:
+
+- figures: each number of the claim (not echoed from the question) is in the sentence;
+- names: each proper name of the claim (not in the question) is in the sentence;
+- words: most of the claim's new content words are in the sentence;
+- polarity: a claim that something was approved or supported, where the sentence says it was
+  rejected, abstained or opposed, fails (and a negation the sentence lacks);
+- model: the LLM is asked whether the sentence states this answer to the question, and its
+  probability of "yes" (read from the first token's log-probabilities, never from free text,
+  which a small model bends towards "yes") must reach a threshold.
+
+A claim that fails every sentence is unsupported. Lexical checks alone pass a false claim built from
+the sentence's own words ("Almaty" from "rallies in Almaty and Nur-Sultan, the capital that was
+renamed"): that is what the model check is for.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.citations import numbers_in
+from rag.evidence import Evidence, Scorer, content_stems
+from rag.sentences import sentence_spans
+from rag.types import Check
+
+__all__ = ["Verdict", "Verifier", "proper_names", "answers_question", "mentions", "YesNo", "p_yes_from_logprobs"]
+
+YesNo = Callable[[str, str], tuple[float, int]]  # (instruction, text) -> (p(yes), prompt tokens)
+
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
+_NOT_NAMES = frozenset(
+    "The A An In On At Of For And But Yes No It He She They His Her Its Their What Which Who Whom Whose When Where Why How "
+    "Did Does Do Is Was Were Are According After Before During While This That These Those There Monday Tuesday Wednesday "
+    "Thursday Friday Saturday Sunday January February March April May June July August September October November "
+    "December President Leader The documents".split()
+)
+_NEGATIVE = ("not", "never", "against", "abstain", "declin", "refus", "reject", "denie", "deny", "oppos", "lack", "fail", "without")
+_POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
+_ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear yes
+_AGE_QUESTION = re.compile(r"\bhow old\b|\bwhat age\b", re.I)
+_AGE = re.compile(r"\b\d{1,3}[- ]year[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
+_SHARE_QUESTION = re.compile(r"\bwhat (?:share|percentage|percent|proportion)\b", re.I)
+_SHARE = re.compile(r"\d\s*(?:%|per ?cent)", re.I)
+_NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
+_TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
+_NAME_QUESTION = re.compile(r"\b(?:who|whom|whose|which (?:city|country|leader|president|party|organi[sz]ation|bank|agency))\b", re.I)
+_TIME_WORD = re.compile(
+    r"\b(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|summer|winter|spring|autumn|week|year)\b",
+    re.I,
+)
+
+# Measured on true and false claim-sentence pairs: asking about the claim alone, as a strict checker,
+# separates them best; adding the question makes the model match its words and say yes.
+CHECK_INSTRUCTION = "Does the sentence support the claim? Reply yes or no."
+ANSWERS_INSTRUCTION = "Does the sentence answer the question? Reply yes or no."
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: str
+    supported: bool
+    evidence: Evidence | None  # the sentence that states it, when supported
+    checks: list[Check]
+
+
+class Verifier:
+    def __init__(self, scorer: Scorer, yes_no: YesNo | None, threshold: float) -> None:
+        self.scorer = scorer
+        self.yes_no = yes_no  # None: lexical checks only (the ablation without the model check)
+        self.threshold = threshold
+        self.prompt_tokens = 0
+        self.calls = 0
+
+    def verify(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> Verdict:
+        """Is `claim` (one sentence of the answer, markers removed) stated by one of its evidence sentences?"""
+        candidates = self._candidates(question, claim, markers, evidence)
+        checks: list[Check] = []
+        for item in candidates:
+            lexical = lexical_checks(question, claim, item)
+            checks.extend(lexical)
+            if not all(check.passed for check in lexical):
+                continue
+            if self.yes_no is not None:
+                # One model check per claim: the sentence that passed the cheap checks first is the one it names.
+                p_yes = self.ask(CHECK_INSTRUCTION, f"Sentence: {with_previous(item)}\nClaim: {_standalone(question, claim)}")
+                passed = p_yes >= self.threshold
+                note = "" if passed else "the model does not read this answer in the sentence"
+                checks.append(Check(claim, "model", passed, p_yes, item.sentence, item.passage.source, note))
+                if not passed:
+                    break
+            return Verdict(claim, True, item, checks)
+        return Verdict(claim, False, None, checks)
+
+    def answers(self, question: str, item: Evidence) -> Check:
+        """Does this evidence sentence answer the question (for quoting it instead of a refusal)?"""
+        if not answers_question(question, item.text):
+            return Check(item.sentence, "answer type", False, 0.0, item.sentence, item.passage.source, "it lacks the kind of fact asked for")
+        if self.yes_no is None:
+            return Check(item.sentence, "answer type", True, 1.0, item.sentence, item.passage.source)
+        p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {item.text}\nQuestion: {question}")
+        passed = p_yes >= _ANSWERS_THRESHOLD
+        return Check(item.sentence, "model", passed, p_yes, item.sentence, item.passage.source, "" if passed else "the model does not read an answer in it")
+
+    def ask(self, instruction: str, text: str) -> float:
+        assert self.yes_no is not None
+        p_yes, tokens = self.yes_no(instruction, text)
+        self.prompt_tokens += tokens
+        self.calls += 1
+        return p_yes
+
+    def _candidates(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> list[Evidence]:
+        """Marked sentences best-first, then the best-supporting unmarked one: at most three tries."""
+        if not evidence:
+            return []
+        scores = self.scorer.relevance(f"{question} {claim}", [e.text for e in evidence])
+        ranked = [e for _, e in sorted(zip(scores, evidence, strict=True), key=lambda pair: -pair[0])]
+        marked = [e for e in ranked if e.number in markers]
+        rest = [e for e in ranked if e.number not in markers]
+        return (marked + rest)[:3]
+
+
+def lexical_checks(question: str, claim: str, item: Evidence) -> list[Check]:
+    source, sentence, text = item.passage.source, item.sentence, item.text
+    checks = []
+    figures = numbers_in(claim) - numbers_in(question)
+    missing = sorted(figures - numbers_in(text))
+    checks.append(Check(claim, "figures", not missing, 1.0 - len(missing) / max(len(figures), 1), sentence, source,
+                        f"the sentence does not state {', '.join(missing)}" if missing else ""))
+    names = [n for n in proper_names(claim) if not mentions(question, n)]
+    absent = [n for n in names if not mentions(text, n)]
+    checks.append(Check(claim, "names", not absent, 1.0 - len(absent) / max(len(names), 1), sentence, source,
+                        f"the sentence does not name {', '.join(absent)}" if absent else ""))
+    novel = content_stems(claim) - content_stems(question)
+    found = len(novel & content_stems(text)) / len(novel) if novel else 1.0
+    checks.append(Check(claim, "words", found >= 0.5, found, sentence, source,
+                        "" if found >= 0.5 else "most of its words are not in the sentence"))
+    flipped = _polarity_flip(claim, text)
+    checks.append(Check(claim, "polarity", not flipped, 0.0 if flipped else 1.0, sentence, source, flipped))
+    return checks
+
+
+def proper_names(text: str) -> list[str]:
+    """Capitalised names, question words and calendar words left out: "Did Putin meet Xi in June?" -> ["Putin", "Xi"]."""
+    names = []
+    for match in _NAME.finditer(text):
+        words = [w for w in re.split(r"[ -]", match.group(0)) if w not in _NOT_NAMES]
+        if words:
+            names.append(" ".join(words))
+    return names
+
+
+def answers_question(question: str, sentence: str) -> bool:
+    """Does the sentence hold the kind of fact the question asks for (a figure, a time, a name)?"""
+    if _AGE_QUESTION.search(question):
+        return bool(_AGE.search(sentence))
+    if _SHARE_QUESTION.search(question):
+        return bool(_SHARE.search(sentence))
+    if _NUMBER_QUESTION.search(question):
+        return bool(numbers_in(sentence) - numbers_in(question))
+    if _TIME_QUESTION.search(question):
+        return bool(_TIME_WORD.search(sentence))
+    if _NAME_QUESTION.search(question):
+        return any(not mentions(question, name) for name in proper_names(sentence))
+    return True
+
+
+def mentions(text: str, name: str) -> bool:
+    """Is `name` in `text`, allowing inflection ("Kazakh"/"Kazakhstan") and a typo ("Tokaev")?"""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    for part in re.findall(r"[a-z0-9]+", name.lower()):
+        if len(part) < 3:
+            continue
+        if not any(w[:5] == part[:5] or difflib.SequenceMatcher(None, w, part).ratio() >= 0.83 for w in words):
+            return False
+    return True
+
+
+def _polarity_flip(claim: str, sentence: str) -> str:
+    claim_words = re.findall(r"[a-z']+", claim.lower().replace("n't", " not"))
+    sentence_words = re.findall(r"[a-z']+", sentence.lower().replace("n't", " not"))
+
+    def has(words: list[str], stems: tuple[str, ...]) -> set[str]:
+        return {s for s in stems for w in words if w.startswith(s)}
+
+    claim_negative, sentence_negative = has(claim_words, _NEGATIVE), has(sentence_words, _NEGATIVE)
+    if has(claim_words, _POSITIVE) - has(sentence_words, _POSITIVE) and sentence_negative:
+        return "the sentence says the opposite (" + ", ".join(sorted(sentence_negative)) + ")"
+    if claim_negative - sentence_negative:
+        return "the claim negates what the sentence states"
+    return ""
+
+
+def with_previous(item: Evidence) -> str:
+    """The evidence with the sentence before it, so that "it" and "he" have something to refer to."""
+    before = [(a, b) for a, b in sentence_spans(item.passage.text) if b <= item.span[0]]
+    if not before:
+        return item.text
+    previous = item.passage.text[before[-1][0] : before[-1][1]]
+    return item.text if previous in item.text else " ".join(f"{previous} {item.text}".split())
+
+
+def _standalone(question: str, claim: str) -> str:
+    """A bare answer ("Almaty.") says nothing alone: it is checked as "Question? Almaty."."""
+    return claim if len(content_stems(claim)) >= 3 else f"{question} {claim}"
+
+
+def p_yes_from_logprobs(top: dict[str, float]) -> float:
+    """p(yes) / (p(yes) + p(no)) over the first token's alternatives ("Yes", " yes", "NO", …)."""
+    yes = sum(math.exp(lp) for token, lp in top.items() if token.strip().lower() == "yes")
+    no = sum(math.exp(lp) for token, lp in top.items() if token.strip().lower() == "no")
+    return yes / (yes + no) if yes + no > 0 else 0.0
