@@ -17,7 +17,7 @@ import gradio as gr
 
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.ui.handlers import ChatHandlers
+from rag.ui.handlers import QUESTION_PLACEHOLDER, ChatHandlers
 from rag.ui.render import PANEL_PLACEHOLDER
 from rag.ui.static import BOOT_JS, PAGE_CSS, PANEL_CSS, SCROLL_TO_MARK
 from rag.uploads import ALLOWED_SUFFIXES
@@ -25,11 +25,10 @@ from rag.uploads import ALLOWED_SUFFIXES
 __all__ = ["CHAT_CONCURRENCY", "EXAMPLES", "QUESTION_PLACEHOLDER", "build_ui", "launch_options", "page_options"]
 
 EXAMPLES = [
-    "Who congratulated Tokayev?",
+    "What share of the vote did Tokayev win in 2019 and in 2022?",
     "How long is the border between Kazakhstan and Russia?",
-    "What share of the vote did Tokayev win?",
+    "Who congratulated Tokayev?",
 ]
-QUESTION_PLACEHOLDER = "Ask about the news articles…"  # short enough for a 390 px phone
 # The in-process LLM serialises generation itself; a few slots let others queue visibly meanwhile.
 CHAT_CONCURRENCY = 3
 
@@ -115,16 +114,17 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             "show_progress": "hidden",  # the pending message shows its own stage and elapsed time
             **private,
         }
-        # One dependency for Enter and Ask: trigger_mode "once" ignores both while an answer runs (Ask is disabled then).
+        # While an answer runs the box and Ask are disabled by the handler itself ("once" would also drop the
+        # first question after a Stop: a cancelled event stays pending in the page).
         asked = gr.on(
             [question.submit, ask.click], handlers.respond, [question, chatbot, turns, cites, top_k, show_passages],
-            chat_outputs, trigger_mode="once", **answering,
+            chat_outputs, trigger_mode="multiple", **answering,
         )  # fmt: skip
         example = chatbot.example_select(
             handlers.respond_example, [chatbot, turns, cites, top_k, show_passages], chat_outputs, **answering
         )
         running = [asked, example]
-        stop.click(handlers.stop, [chatbot], [chatbot, ask, stop], cancels=running, queue=False, **private)
+        stop.click(handlers.stop, [chatbot], [chatbot, question, ask, stop], cancels=running, queue=False, **private)
         picked.change(handlers.open_source, [picked, cites], [panel], show_progress="hidden", queue=False, **private)
         for clear in (new_chat.click, chatbot.clear):  # the chatbot's own bin icon starts afresh too
             clear(handlers.reset, None, [*chat_outputs[:6], ask, stop], cancels=running, queue=False, **private)

@@ -33,7 +33,9 @@ from rag.ui.render import (
 )
 from rag.uploads import save_uploads
 
-__all__ = ["STAGES", "ChatHandlers", "Cites", "Outputs"]
+QUESTION_PLACEHOLDER = "Ask about the news articles…"  # short enough for a 390 px phone
+
+__all__ = ["QUESTION_PLACEHOLDER", "STAGES", "ChatHandlers", "Cites", "Outputs"]
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,25 @@ STAGES = {
     "writing": "Writing…",
     "checking": "Checking citations…",
 }
-_IDLE = (gr.update(interactive=True), gr.update(visible=False))  # Ask, Stop when no answer is running
-_BUSY = (gr.update(interactive=False), gr.update(visible=True))
+# Ask and Stop, with no answer running and while one is: the box is locked too, so that a question
+# cannot be sent twice or silently dropped; its placeholder says what to do instead. Functions, not
+# constants: Gradio pops keys out of the update dicts it is given.
 
+
+def _idle() -> tuple[Any, ...]:
+    return gr.update(interactive=True), gr.update(visible=False)
+
+
+def _busy() -> tuple[Any, ...]:
+    return gr.update(interactive=False), gr.update(visible=True)
+
+
+def _box_idle() -> Any:
+    return gr.update(value="", interactive=True, placeholder=QUESTION_PLACEHOLDER)
+
+
+def _box_busy() -> Any:
+    return gr.update(value="", interactive=False, placeholder="Answering… press Stop to ask something else")
 
 class ChatHandlers:
     """respond (stream one answer), open_source (a chip), stop, reset, and the document list."""
@@ -68,7 +86,7 @@ class ChatHandlers:
 
         def pending() -> Outputs:
             chat[-1] = {"role": "assistant", "content": render_status(stage, run, time.monotonic() - started, draft)}
-            return [*chat], "", history, known, gr.update(), gr.update(), *_BUSY  # a copy: chat changes on
+            return [*chat], _box_busy(), history, known, gr.update(), gr.update(), *_busy()  # a copy: chat changes on
 
         yield pending()
         try:
@@ -88,12 +106,12 @@ class ChatHandlers:
                 getattr(events, "close", lambda: None)()
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": render_error(str(exc))}
-            yield chat, gr.update(), history, known, gr.update(), gr.update(), *_IDLE
+            yield chat, _box_idle(), history, known, gr.update(), gr.update(), *_idle()
             return
         except Exception:  # noqa: BLE001 - a bug must reach the log, not the user as a traceback
             log.exception("answering %r failed", message)
             chat[-1] = {"role": "assistant", "content": render_error("Something went wrong on our side; see the server log.")}
-            yield chat, gr.update(), history, known, gr.update(), gr.update(), *_IDLE
+            yield chat, _box_idle(), history, known, gr.update(), gr.update(), *_idle()
             return
         assert answer is not None  # the stream always ends with an Answer
         index = len(chat) - 1
@@ -102,7 +120,7 @@ class ChatHandlers:
         _, citations = renumbered(answer)
         known = {**known, str(index): citations}
         shown = gr.update(value=render_passages(answer.passages, answer.trace.lines()), visible=bool(show))
-        yield chat, gr.update(), history, known, self._newest_panel(answer, index, known), shown, *_IDLE
+        yield chat, _box_idle(), history, known, self._newest_panel(answer, index, known), shown, *_idle()
 
     def respond_example(
         self, chat: list[Any], history: list[dict[str, str]], known: Cites, k: float, show: bool, evt: gr.SelectData
@@ -128,7 +146,7 @@ class ChatHandlers:
             if 'class="rag-status"' in content:  # still pending: keep the words streamed so far, drop the status
                 _, _, words = content.partition('<div class="rag-answer">')
                 chat[-1] = {"role": "assistant", "content": render_stopped(f'<div class="rag-answer">{words}' if words else "")}
-        return chat, *_IDLE
+        return chat, _box_idle(), *_idle()
 
     # --- the source panel -----------------------------------------------------------------------
     def open_source(self, choice: str | None, known: Cites) -> str:
@@ -146,7 +164,7 @@ class ChatHandlers:
             return render_panel_note("This source cannot be shown", str(exc))
 
     def reset(self) -> Outputs:
-        return [], "", [], {}, PANEL_PLACEHOLDER, gr.update(value="", visible=False), *_IDLE
+        return [], _box_idle(), [], {}, PANEL_PLACEHOLDER, gr.update(value="", visible=False), *_idle()
 
     # --- documents ------------------------------------------------------------------------------
     def list_documents(self) -> Outputs:

@@ -30,6 +30,11 @@ BOOT_JS = r"""
     document.querySelectorAll('#chat button.cite.active').forEach((c) => c.classList.remove('active'));
     document.querySelectorAll(`#chat button.cite.at-${at[1]}-${at[2]}`).forEach((c) => c.classList.add('active'));
     pick(`${at[1]}:${at[2]}:${Date.now()}`);
+    // On a phone the panel is below the chat: bring it up now (its own script recentres a new passage).
+    const panel = document.querySelector('#source-panel');
+    const shown = panel && (panel.querySelector('mark') || panel);
+    const box = shown && shown.getBoundingClientRect();
+    if (box && (box.top < 0 || box.bottom > window.innerHeight)) shown.scrollIntoView({block: 'center'});
   }, true);
   // Elapsed seconds between server updates: each run's clock starts from the server's count.
   const starts = new Map();
