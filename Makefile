@@ -9,6 +9,7 @@ export GRADIO_ANALYTICS_ENABLED=False
 
 .PHONY: install run test lint unit eval bench browser clean
 
+# Every dependency is a prebuilt wheel (the LLM runtime is xllamacpp): nothing compiles, no C compiler or CMake.
 # torch first and pinned: the CPU wheel is on the machine; an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)

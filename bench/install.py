@@ -1,9 +1,10 @@
 """`make install` from nothing, timed: a temporary clone of HEAD, no venv, a cold pip cache.
 
-    python -m bench.install            # ~several minutes; prints the result as JSON and stores it in docs/benchmarks.json
+    python -m bench.install            # several minutes; prints the result as JSON and stores it in docs/benchmarks.json
 
 It also says whether anything compiled: pip prints "Building wheel for X" only for a package it
-has to build from source (our own editable package is pure Python and is excluded).
+has to build from source (our own editable package is pure Python and is excluded), and how much
+was downloaded, since with a cold cache the download is most of the time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 __all__ = ["bench_install"]
 
 ROOT = Path(__file__).resolve().parents[1]
+_UNITS = {"kB": 1e-3, "MB": 1.0, "GB": 1e3}
 
 
 def bench_install(root: Path = ROOT) -> dict[str, Any]:
@@ -29,21 +31,34 @@ def bench_install(root: Path = ROOT) -> dict[str, Any]:
         subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
         commit = subprocess.run(["git", "-C", str(clone), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
         env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-        # A cold cache: nothing from earlier installs; PIP_VERBOSE cancels the Makefile's -q so builds are logged.
+        # A cold cache: nothing from earlier installs; PIP_VERBOSE cancels the Makefile's -q so downloads and builds are logged.
         env.update(PIP_NO_CACHE_DIR="1", PIP_CACHE_DIR=str(Path(scratch) / "pip-cache"), PIP_VERBOSE="1")
         started = time.perf_counter()
-        done = subprocess.run(["make", "install"], cwd=clone, env=env, capture_output=True, text=True)
+        lines: list[tuple[float, str]] = []
+        with subprocess.Popen(
+            ["make", "install"], cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append((time.perf_counter() - started, line.rstrip()))
         seconds = time.perf_counter() - started
-        log = done.stdout + done.stderr
-        (Path(scratch) / "install.log").write_text(log)
+        log = "\n".join(text for _, text in lines)
+        (Path(tempfile.gettempdir()) / "rag-install.log").write_text(  # kept for a look at where the time went
+            "\n".join(f"{at:7.1f} {text}" for at, text in lines)
+        )
+        # The Makefile installs torch alone, then the project: the first "Obtaining file://" starts the second step.
+        torch_done = next((at for at, text in lines if text.startswith("Obtaining file://")), None)
+        downloaded = sum(float(size) * _UNITS[unit] for size, unit in re.findall(r"Downloading \S+ \(([\d.]+) (kB|MB|GB)\)", log))
         built = sorted(set(re.findall(r"Building wheel for (\S+)", log)) - {"rag-news"})
         return {
             "commit": commit.strip(),
-            "returncode": done.returncode,
+            "returncode": process.returncode,
             "seconds": seconds,
+            "torch_step_s": torch_done,
+            "downloaded_mb": downloaded,
             "compiled": built,
             "cmake_or_compiler_ran": bool(re.search(r"\bcmake\b|\bgcc\b|\bg\+\+\b|\bninja\b", log, re.IGNORECASE)),
-            "tail": log[-1500:] if done.returncode else "",
+            "tail": log[-1500:] if process.returncode else "",
         }
 
 

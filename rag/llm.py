@@ -78,7 +78,10 @@ class ChatLLM:
     ) -> Completion:
         body = _request(messages, max_tokens, stop)
         if json_schema is not None:
-            body["response_format"] = {"type": "json_schema", "json_schema": {"name": "output", "schema": json_schema, "strict": True}}
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "output", "schema": json_schema, "strict": True},
+            }
         if top_logprobs > 0:
             body.update(logprobs=True, top_logprobs=top_logprobs)
         data = self._checked(self.engine.post(body))
@@ -183,9 +186,7 @@ def make_llm(settings: Settings) -> ChatLLM:
 
 
 def _as_dicts(messages: Sequence[ChatMessage | dict[str, str]]) -> list[dict[str, str]]:
-    return [
-        dict(m) if isinstance(m, dict) else {"role": MessageRole(m.role).value, "content": m.content or ""} for m in messages
-    ]
+    return [dict(m) if isinstance(m, dict) else {"role": MessageRole(m.role).value, "content": m.content or ""} for m in messages]
 
 
 def generate(llm: ChatLLM, messages: Sequence[ChatMessage | dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
@@ -205,7 +206,10 @@ class LlamaIndexLLM(CustomLLM):
     @property
     def metadata(self) -> LLMMetadata:
         return LLMMetadata(
-            context_window=self._chat.context_window, num_output=self._chat.max_tokens, is_chat_model=True, model_name="rag-chat-llm"
+            context_window=self._chat.context_window,
+            num_output=self._chat.max_tokens,
+            is_chat_model=True,
+            model_name="rag-chat-llm",
         )
 
     @llm_chat_callback()
