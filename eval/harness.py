@@ -126,6 +126,10 @@ def outcome_of(answer: Any, quotes: tuple[bool, ...], top_k: int, streamed: str 
             "refusal": (reason or refusal_kind(draft)) if answer.refused else "",
             "standalone_question": str(getattr(answer, "standalone_question", "") or ""),
             "llm_calls": int(getattr(trace, "llm_calls", 0) or 0),
+            "checks": [
+                f"{'pass' if c.passed else 'FAIL'} {c.kind} {c.score:.2f} {c.source[:3]}: {c.claim[:80]} {c.note}".rstrip()
+                for c in getattr(trace, "checks", [])
+            ],
             "events": [{"label": e.label, "text": e.text, "sources": list(getattr(e, "sources", ()))} for e in events],
             "citations": [
                 {"source": c.source, "marker": c.marker, "lines": list(c.lines), "chars": list(c.chars), "quote": c.quote}

@@ -21,7 +21,7 @@ from rag.chunking import OffsetMap
 from rag.sentences import sentence_spans
 from rag.types import Citation, Passage
 
-__all__ = ["Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in", "make_citation"]
+__all__ = ["Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in", "make_citation", "offset_map"]
 
 Embed = Callable[[list[str]], list[list[float]]]
 _Option = tuple[float, int, Passage, int]  # (support, passage number, passage, index of its best quote)
@@ -174,17 +174,17 @@ def _stem(word: str) -> str:
 
 
 def _candidates(passage: Passage) -> list[tuple[int, int]]:
-    return quote_candidates(passage, _offsets(passage))
+    return quote_candidates(passage, offset_map(passage))
 
 
-def _offsets(passage: Passage) -> OffsetMap:
+def offset_map(passage: Passage) -> OffsetMap:
     if passage.offsets:
         return OffsetMap.loads(passage.offsets)
     return OffsetMap(((0, passage.chars[0], passage.lines[0], 0),))
 
 
 def make_citation(passage: Passage, span: tuple[int, int], score: float, number: int) -> Citation:
-    offsets = _offsets(passage)
+    offsets = offset_map(passage)
     start, end = span
     raw_start, first_line = offsets.locate(start)
     raw_end, last_line = offsets.locate(end - 1)

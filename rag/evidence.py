@@ -31,6 +31,9 @@ _STOP = frozenset(
     "their he she they which who whom whose what when where why how did does do many much according said says".split()
 )
 _OTHER_EVENT = 0.85  # a sentence of another dated event joins when it scores at least this share of the best
+_LEAD = 1.0  # bonus of the sentences of the top-ranked passage: they are all read
+_RANK = 0.3  # bonus of the other passages by their hybrid-retrieval rank
+_KIND = 0.1  # bonus of a sentence that holds the kind of fact asked for
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,22 @@ def select_evidence(
     token_budget: int,
     keep: Callable[[Passage], bool] = lambda passage: True,
     spread_events: bool = False,
+    fits: Callable[[str, str], bool] = lambda question, sentence: False,
 ) -> list[Evidence]:
     """The best `count` sentences of `passages` (those `keep` accepts), numbered in order of relevance."""
-    items = _sentences([p for p in passages if keep(p)])
-    scores = scorer.relevance(question, [context for context, _, _, _ in items])
+    kept = [p for p in passages if keep(p)]
+    items = _sentences(kept)
+    relevance = scorer.relevance(question, [context for context, _, _, _ in items])
+    # The passage's rank from hybrid retrieval (BM25 + dense over the whole paragraph) and whether the
+    # sentence holds the kind of fact asked for (a figure, an age, a name) both count beside its own
+    # similarity: a short sentence such as "the 66-year-old career diplomat" resembles little of the question.
+    # The best paragraph is read whole (its sentences explain each other: "the leaders' meeting"); the
+    # rest of the budget goes to the best sentences of the other passages.
+    rank = {id(p): i for i, p in enumerate(kept)}
+    scores = [
+        r + (_LEAD if rank[id(passage)] == 0 else _RANK / (1 + rank[id(passage)] / 2)) + (_KIND if fits(question, sentence) else 0.0)
+        for r, (_, sentence, passage, _) in zip(relevance, items, strict=True)
+    ]
     ranked = sorted(zip(scores, items, strict=True), key=lambda pair: -pair[0])
     chosen: list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]] = []
     tokens = 0
@@ -155,10 +170,10 @@ def _spread(
     ranked: list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]],
 ) -> list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]]:
     years = {year_of(item[2].date) for _, item in chosen}
-    best = chosen[0][0]
+    best = max(score for score, _ in chosen) - _LEAD
     for score, item in ranked:
         year = year_of(item[2].date)
-        if year and year not in years and score >= _OTHER_EVENT * best:
+        if year and year not in years and score >= _OTHER_EVENT * best and (score, item) not in chosen:
             years.add(year)
             if len(chosen) >= 2:
                 chosen = chosen[:-1]

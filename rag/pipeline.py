@@ -15,7 +15,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from rag.answering import REFUSAL, evidence_messages, says_documents_do_not_say, with_markers
-from rag.citations import make_citation, split_claims
+from rag.citations import make_citation, offset_map, split_claims
 from rag.config import Settings
 from rag.dating import year_of
 from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
@@ -23,7 +23,7 @@ from rag.llm import ChatLLM, Completion
 from rag.premise import PremiseCheck
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
-from rag.verify import Verifier, answers_question
+from rag.verify import Verifier, answers_question, asks_for_a_kind
 
 __all__ = ["AnswerPipeline", "Step"]
 
@@ -53,7 +53,7 @@ class AnswerPipeline:
         if settings.sentence_evidence:
             evidence = select_evidence(
                 question, pool, self.scorer, count=settings.evidence_sentences, token_budget=settings.evidence_tokens,
-                keep=premise.keep, spread_events=settings.time_aware and not premise.years,
+                keep=premise.keep, spread_events=settings.time_aware and not premise.years, fits=answers_question,
             )
         else:
             evidence = whole_passages([p for p in found.passages if premise.keep(p)])
@@ -73,10 +73,14 @@ class AnswerPipeline:
         declined = not claims or says_documents_do_not_say(draft)
         if not declined:
             for claim in claims:
-                item, claim_checks = self._support(question, claim.text, claim.markers, evidence)
+                item, closest, claim_checks = self._support(question, claim.text, claim.markers, evidence)
                 checks.extend(claim_checks)
                 if item is not None:
                     kept.append(_Kept(claim.text, item))
+                elif closest is not None and settings.extractive_fallback and asks_for_a_kind(question) and answers_question(question, closest.text):
+                    # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
+                    # asked for: the sentence itself, quoted, is the faithful answer.
+                    kept.append(_Kept(closest.text, closest, quoted=True))
         if not kept and settings.extractive_fallback:
             quoted, fallback_checks = self._quote_best(question, evidence, premise)
             checks.extend(fallback_checks)
@@ -86,6 +90,10 @@ class AnswerPipeline:
             reason = "the model found no answer in the evidence" if declined else "no claim of the draft is stated by the evidence"
             return self._correct_or_refuse(question, found.passages, pool, premise, checks, reason, trace)
         unnamed = premise.unnamed([k.evidence for k in kept])
+        if unnamed:  # claims cited to articles that never name what the question names go first
+            naming = [k for k in kept if not set(premise.unnamed([k.evidence])) & set(unnamed)]
+            if naming and not premise.unnamed([k.evidence for k in naming]):
+                kept, unnamed = naming, []
         if unnamed:
             checks.append(Check(question, "premise", False, 0.0, note=f"the cited articles never mention {', '.join(unnamed)}"))
             return self._refuse(question, found.passages, f"the cited articles never mention {', '.join(unnamed)}", _with(trace, checks))
@@ -94,18 +102,21 @@ class AnswerPipeline:
         return self._compose(question, kept, found.passages, _with(trace, checks))
 
     # --- claims ---------------------------------------------------------------------------------
-    def _support(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> tuple[Evidence | None, list[Check]]:
+    def _support(
+        self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]
+    ) -> tuple[Evidence | None, Evidence | None, list[Check]]:
+        """The sentence that states the claim (or None), the one it paraphrased if the model doubted it, the checks."""
         if self.settings.verify_claims:
             verdict = self.verifier.verify(question, claim, markers, evidence)
-            return verdict.evidence, verdict.checks
+            return verdict.evidence, verdict.closest, verdict.checks
         # Without verification a claim keeps its first valid marker, or the sentence most like it.
         by_number = {e.number: e for e in evidence}
         marked = [by_number[n] for n in markers if n in by_number]
         if marked:
-            return marked[0], []
+            return marked[0], None, []
         scores = self.scorer.relevance(f"{question} {claim}", [e.text for e in evidence])
         best = max(zip(scores, evidence, strict=True), key=lambda pair: pair[0])
-        return (best[1] if best[0] >= self.settings.min_support else None), []
+        return (best[1] if best[0] >= self.settings.min_support else None), None, []
 
     def _quote_best(self, question: str, evidence: Sequence[Evidence], premise: PremiseCheck) -> tuple[list[_Kept], list[Check]]:
         """The most relevant evidence sentence, quoted, when it answers the question (checked like a claim)."""
@@ -186,7 +197,20 @@ class AnswerPipeline:
 
 def _citations(item: Evidence, marker: int) -> list[Citation]:
     found = [(item.passage, item.span), *item.copies]
-    return [make_citation(passage, span, item.score, marker) for passage, span in found]
+    return [make_citation(passage, _verbatim(passage, span), item.score, marker) for passage, span in found]
+
+
+def _verbatim(passage: Passage, span: tuple[int, int]) -> tuple[int, int]:
+    """The longest piece of a sentence that is contiguous in the original file.
+
+    Cleaning drops lines (a URL, a teaser) that can sit inside a sentence; a quote must be verbatim
+    at its lines, so it stops where dropped text lies.
+    """
+    cuts = [span[0], *offset_map(passage).gaps_between(*span), span[1]]
+    pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    start, end = max(pieces, key=lambda piece: len(passage.text[piece[0] : piece[1]].split()))
+    text = passage.text[start:end]
+    return start + len(text) - len(text.lstrip()), end - (len(text) - len(text.rstrip()))
 
 
 def _with(trace: Trace, checks: list[Check] | None, reason: str | None = None) -> Trace:

@@ -56,4 +56,12 @@ class PremiseCheck:
         if not self.enabled or not cited:
             return []
         texts = [self.corpus.source_text(s) for item in cited for s in item.sources]
-        return [name for name in proper_names(self.question) if not any(mentions(t, name) for t in texts)]
+        # Names in a list ("from Russia, China and Central Asia") are what is asked about, each possibly
+        # unanswered; a name standing alone ("in Almaty alone") restricts the question, and is checked.
+        alone = [name for name in proper_names(self.question) if not _listed(self.question, name)]
+        return [name for name in alone if not any(mentions(t, name) for t in texts)]
+
+
+def _listed(question: str, name: str) -> bool:
+    escaped = re.escape(name)
+    return re.search(rf"{escaped}\s*(?:,|\band\b|\bor\b)|(?:,|\band\b|\bor\b)\s*{escaped}", question) is not None

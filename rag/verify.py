@@ -44,8 +44,15 @@ _NOT_NAMES = frozenset(
 _NEGATIVE = ("not", "never", "against", "abstain", "declin", "refus", "reject", "denie", "deny", "oppos", "lack", "fail", "without")
 _POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
 _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear yes
+_TYPED_THRESHOLD = 0.6
 _AGE_QUESTION = re.compile(r"\bhow old\b|\bwhat age\b", re.I)
-_AGE = re.compile(r"\b\d{1,3}[- ]year[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
+_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
+_LENGTH_QUESTION = re.compile(r"\bhow long\b", re.I)
+_LENGTH = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten)[- ]?(?:years?|months?|weeks?|days?|decades?|km|kilomet\w*|miles?)\b"
+    r"|\bdecades?\b",
+    re.I,
+)
 _SHARE_QUESTION = re.compile(r"\bwhat (?:share|percentage|percent|proportion)\b", re.I)
 _SHARE = re.compile(r"\d\s*(?:%|per ?cent)", re.I)
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
@@ -69,6 +76,7 @@ class Verdict:
     supported: bool
     evidence: Evidence | None  # the sentence that states it, when supported
     checks: list[Check]
+    closest: Evidence | None = None  # unsupported: the sentence that passed the cheap checks, which the model doubted
 
 
 class Verifier:
@@ -95,7 +103,7 @@ class Verifier:
                 note = "" if passed else "the model does not read this answer in the sentence"
                 checks.append(Check(claim, "model", passed, p_yes, item.sentence, item.passage.source, note))
                 if not passed:
-                    break
+                    return Verdict(claim, False, None, checks, closest=item)
             return Verdict(claim, True, item, checks)
         return Verdict(claim, False, None, checks)
 
@@ -106,7 +114,8 @@ class Verifier:
         if self.yes_no is None:
             return Check(item.sentence, "answer type", True, 1.0, item.sentence, item.passage.source)
         p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {item.text}\nQuestion: {question}")
-        passed = p_yes >= _ANSWERS_THRESHOLD
+        # A question that asks for a kind of fact the sentence was just shown to hold needs a weaker yes.
+        passed = p_yes >= (_TYPED_THRESHOLD if asks_for_a_kind(question) else _ANSWERS_THRESHOLD)
         return Check(item.sentence, "model", passed, p_yes, item.sentence, item.passage.source, "" if passed else "the model does not read an answer in it")
 
     def ask(self, instruction: str, text: str) -> float:
@@ -144,6 +153,9 @@ def lexical_checks(question: str, claim: str, item: Evidence) -> list[Check]:
                         "" if found >= 0.5 else "most of its words are not in the sentence"))
     flipped = _polarity_flip(claim, text)
     checks.append(Check(claim, "polarity", not flipped, 0.0 if flipped else 1.0, sentence, source, flipped))
+    if asks_for_a_kind(question):  # "how long" answered with a percentage is a figure re-attached
+        fits = answers_question(question, claim)
+        checks.append(Check(claim, "kind", fits, float(fits), sentence, source, "" if fits else "it does not give the kind of fact asked for"))
     return checks
 
 
@@ -157,10 +169,18 @@ def proper_names(text: str) -> list[str]:
     return names
 
 
+def asks_for_a_kind(question: str) -> bool:
+    """Does the question ask for a figure, an age, a time or a name (a kind a sentence can be seen to hold)?"""
+    kinds = (_AGE_QUESTION, _LENGTH_QUESTION, _SHARE_QUESTION, _NUMBER_QUESTION, _TIME_QUESTION, _NAME_QUESTION)
+    return any(kind.search(question) for kind in kinds)
+
+
 def answers_question(question: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact the question asks for (a figure, a time, a name)?"""
     if _AGE_QUESTION.search(question):
         return bool(_AGE.search(sentence))
+    if _LENGTH_QUESTION.search(question):
+        return bool(_LENGTH.search(sentence))
     if _SHARE_QUESTION.search(question):
         return bool(_SHARE.search(sentence))
     if _NUMBER_QUESTION.search(question):
@@ -188,7 +208,8 @@ def _polarity_flip(claim: str, sentence: str) -> str:
     sentence_words = re.findall(r"[a-z']+", sentence.lower().replace("n't", " not"))
 
     def has(words: list[str], stems: tuple[str, ...]) -> set[str]:
-        return {s for s in stems for w in words if w.startswith(s)}
+        # Short words must match whole ("no" is not "note"); longer ones are stems ("abstain" in "abstained").
+        return {s for s in stems for w in words if (w == s if len(s) <= 3 else w.startswith(s))}
 
     claim_negative, sentence_negative = has(claim_words, _NEGATIVE), has(sentence_words, _NEGATIVE)
     if has(claim_words, _POSITIVE) - has(sentence_words, _POSITIVE) and sentence_negative:

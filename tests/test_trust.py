@@ -1,0 +1,73 @@
+"""Answers people can trust, on the real models: every claim checked, time-aware, premises questioned.
+
+Each case is a kind of failure the first version had (issue 9), asked in words of its own rather
+than those of a gold question.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag import Answer, Assistant, Progress
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+S000, S001, S002, S003, S004 = sorted(path.name for path in SEEDS.glob("*.txt"))
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_vote_the_text_calls_an_abstention_is_never_reported_as_support(assistant: Assistant) -> None:
+    answer = assistant.ask("Did Kazakhstan back the UN General Assembly resolution on Ukraine reparations?")
+    assert not re.search(r"\b(?:voted (?:for|in favou?r)|supported|backed)\b", answer.text, re.I), answer.text
+    if not answer.refused:
+        assert re.search(r"abstain", answer.text, re.I) and {c.source for c in answer.citations} == {S004}
+
+
+def test_an_undated_question_spanning_both_elections_is_answered_per_election(assistant: Assistant) -> None:
+    answer = assistant.ask("What percentage of the vote did Tokayev get?")
+    assert not answer.refused
+    labels = {event.label for event in answer.events}
+    assert labels == {"2019", "2022"}, answer.text
+    assert re.search(r"71\b[^.]*2019|2019[^.]*71\b", answer.text) and re.search(r"81[^.]*2022|2022[^.]*81", answer.text)
+    assert {c.date[:4] for c in answer.citations} == {"2019", "2022"}
+
+
+def test_a_place_the_cited_article_never_mentions_is_a_false_premise(assistant: Assistant) -> None:
+    answer = assistant.ask("How many people died in Nur-Sultan alone during the January protests?")
+    assert answer.refused and answer.trace.refusal_reason, answer.text
+    assert not answer.citations
+
+
+def test_every_answer_carries_its_trace(assistant: Assistant) -> None:
+    answer = assistant.ask("How long is the shared border of Kazakhstan and Russia?")
+    assert "7,600" in answer.text and {c.source for c in answer.citations} == {S002}
+    kinds = {check.kind for check in answer.trace.checks if check.passed}
+    assert {"figures", "names", "words", "polarity", "model"} <= kinds
+    assert answer.trace.evidence and answer.trace.prompt_tokens > 0 and answer.trace.llm_calls >= 2
+    assert any(line.startswith("Evidence shown") for line in answer.trace.lines())
+
+
+def test_the_stream_shows_stages_then_exactly_the_verified_text(assistant: Assistant) -> None:
+    events = list(assistant.stream("Which Chinese leader congratulated Tokayev?"))
+    stages = [e.stage for e in events if isinstance(e, Progress)]
+    assert stages[:2] == ["searching", "reading"] and "checking" in stages
+    final = events[-1]
+    assert isinstance(final, Answer)
+    assert "".join(e for e in events if isinstance(e, str)) == final.text
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", final.text)]
+    assert markers == sorted(markers) and markers[0] == 1  # numbered 1..n in reading order
+
+
+def test_rag_ask_explain_prints_the_checks(assistant: Assistant, tmp_path: Path) -> None:
+    env = {"RAG_INDEX_DIR": str(assistant.settings.index_dir), "RAG_CORPUS_DIR": str(SEEDS), "PATH": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "--explain", "Who is Nazarbayev's eldest daughter?"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Dariga" in result.stdout and "Evidence shown to the model" in result.stdout and "[pass] model" in result.stdout

@@ -1,0 +1,87 @@
+"""The cheap checks of a claim against its evidence sentence (the model check is in test_trust.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rag.evidence import Evidence
+from rag.types import Passage
+from rag.verify import answers_question, lexical_checks, mentions, p_yes_from_logprobs, proper_names, with_previous
+
+ABSTAINED = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
+
+
+def _evidence(sentence: str, before: str = "") -> Evidence:
+    text = f"{before} {sentence}".strip()
+    start = text.index(sentence)
+    passage = Passage("a.txt", "A", text, (1, 1), (0, len(text)), 1.0, 1.0, "a.txt::0")
+    return Evidence(1, sentence, sentence, passage, (start, start + len(sentence)), 1.0)
+
+
+def _failed(question: str, claim: str, sentence: str) -> set[str]:
+    return {check.kind for check in lexical_checks(question, claim, _evidence(sentence)) if not check.passed}
+
+
+def test_a_claim_in_the_sentences_own_words_passes() -> None:
+    assert _failed("How did Kazakhstan vote?", "Kazakhstan abstained.", ABSTAINED) == set()
+
+
+def test_the_opposite_polarity_fails() -> None:
+    assert "polarity" in _failed("How did Kazakhstan vote?", "Kazakhstan voted in favour of the resolution.", ABSTAINED)
+
+
+def test_a_negation_the_sentence_lacks_fails() -> None:
+    assert "polarity" in _failed("Did Putin congratulate him?", "Putin did not congratulate him.", "Putin congratulated Tokayev.")
+
+
+def test_a_figure_the_sentence_does_not_state_fails() -> None:
+    assert "figures" in _failed("How long is the border?", "The border is 7,500 km long.", "They share a 7,600-kilometer border.")
+
+
+def test_a_figure_from_the_question_is_not_the_claims_own() -> None:
+    assert _failed("Who won the 2022 election?", "Tokayev won the 2022 election.", "Tokayev won the snap election.") == set()
+
+
+def test_a_name_the_sentence_does_not_state_fails() -> None:
+    assert "names" in _failed("Who congratulated him?", "Xi Jinping congratulated him.", "Putin congratulated him.")
+
+
+def test_words_from_outside_the_sentence_fail() -> None:
+    assert "words" in _failed("What is the currency?", "The currency is the tenge.", "Kazakhstan is rich in oil and gas.")
+
+
+def test_names_allow_inflection_and_a_typo() -> None:
+    assert mentions("the Kazakh leader", "Kazakhstan") and mentions("Tokayev won", "Tokaev")
+    assert not mentions("rallies in Nur-Sultan", "Almaty")
+
+
+def test_proper_names_leave_out_question_and_calendar_words() -> None:
+    assert proper_names("Did Putin meet Xi Jinping in June?") == ["Putin", "Xi Jinping"]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("How old was Tokayev?", "69-year-old Tokayev led the vote.", True),
+        ("How old was Tokayev?", "Tokayev won nearly 71 percent of the vote.", False),
+        ("What share of the vote did he win?", "He won 81.31 per cent of the vote.", True),
+        ("How many rivals did he face?", "His rivals were little known.", False),
+        ("When did Nazarbayev resign?", "Nazarbayev resigned in 2019.", True),
+        ("Who congratulated Tokayev?", "Putin congratulated Tokayev.", True),
+    ],
+)
+def test_answers_question_needs_the_kind_of_fact_asked_for(question: str, sentence: str, expected: bool) -> None:
+    assert answers_question(question, sentence) is expected
+
+
+def test_p_yes_reads_every_spelling_of_yes_and_no() -> None:
+    top = {"Yes": math.log(0.6), " yes": math.log(0.1), "No": math.log(0.2), "Maybe": math.log(0.1)}
+    assert p_yes_from_logprobs(top) == pytest.approx(0.7 / 0.9)
+    assert p_yes_from_logprobs({"Perhaps": 0.0}) == 0.0
+
+
+def test_the_model_check_reads_the_sentence_before_for_its_pronouns() -> None:
+    item = _evidence(ABSTAINED, before="The UN adopted a resolution on reparations.")
+    assert with_previous(item).startswith("The UN adopted a resolution") and with_previous(item).endswith("abstained.")
