@@ -151,22 +151,30 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         return self._retrieval().retrieve(question, top_k).passages
 
-    def ask(self, question: str, history: Sequence[Any] | None = None, *, top_k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[Any] | None = None, *, top_k: int | None = None, max_tokens: int | None = None
+    ) -> Answer:
         final = None
-        for event in self.stream(question, history, top_k=top_k):
+        for event in self.stream(question, history, top_k=top_k, max_tokens=max_tokens):
             if isinstance(event, Answer):
                 final = event
         assert final is not None  # stream always ends with an Answer
         return final
 
-    def stream(self, question: str, history: Sequence[Any] | None = None, *, top_k: int | None = None) -> Iterator[Event]:
+    def stream(
+        self, question: str, history: Sequence[Any] | None = None, *, top_k: int | None = None, max_tokens: int | None = None
+    ) -> Iterator[Event]:
         """`Progress` events while it works, then the verified answer text in pieces, then the `Answer`.
 
         Nothing unverified is shown: the text streamed is the checked `Answer.text`. Closing the
-        generator (a Stop button, a client gone) cancels the model call in flight.
+        generator (a Stop button, a client gone) cancels the model call in flight. `max_tokens` caps
+        this answer's draft below `settings.max_answer_tokens` (RAG_MAX_ANSWER_TOKENS), never above it.
         """
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
+        settings = self.settings
+        if max_tokens is not None:
+            settings = self.settings.replace(max_answer_tokens=max(1, min(max_tokens, self.settings.max_answer_tokens)))
         retriever = self._retrieval()
         turns = normalise_history(history)
         if turns:
@@ -175,7 +183,7 @@ class Assistant:
         parts = split_compound(standalone)
         answers: list[Answer] = []
         for part in parts:
-            answer = yield from self._answer(retriever, part, top_k)
+            answer = yield from self._answer(retriever, part, top_k, settings)
             answers.append(answer)
         seconds = time.perf_counter() - started
         if len(answers) == 1:
@@ -185,12 +193,15 @@ class Assistant:
         yield from re.findall(r"\S+\s*", final.text)
         yield final
 
-    def _answer(self, retriever: HybridRetriever, question: str, top_k: int | None) -> Generator[Event, None, Answer]:
-        """One (non-compound) question's verified `Answer`, with `Progress` on the way."""
-        if _legacy(self.settings):
-            return (yield from self._legacy_answer(retriever, question, top_k))
+    def _answer(
+        self, retriever: HybridRetriever, question: str, top_k: int | None, settings: Settings | None = None
+    ) -> Generator[Event, None, Answer]:
+        """One (non-compound) question's verified `Answer`, with `Progress` on the way; `settings`: this call's."""
+        settings = settings or self.settings
+        if _legacy(settings):
+            return (yield from self._legacy_answer(retriever, question, top_k, settings))
         verifier = Verifier(self._scorer(), self._yes_no if self.settings.verify_claims else None, self.settings.verify_threshold)
-        pipeline = AnswerPipeline(self.settings, self.llm, retriever, self._scorer(), verifier)
+        pipeline = AnswerPipeline(settings, self.llm, retriever, self._scorer(), verifier)
         answer = yield from pipeline.run(question, top_k)
         trace = replace(
             answer.trace,
@@ -199,15 +210,18 @@ class Assistant:
         )
         return replace(answer, trace=trace)
 
-    def _legacy_answer(self, retriever: HybridRetriever, question: str, top_k: int | None) -> Generator[Event, None, Answer]:
+    def _legacy_answer(
+        self, retriever: HybridRetriever, question: str, top_k: int | None, settings: Settings | None = None
+    ) -> Generator[Event, None, Answer]:
         """The first version's path (whole passages, lexical citation check): the ablation's baseline."""
+        settings = settings or self.settings
         yield Progress("searching", "Searching the articles…")
         found = retriever.retrieve(question, top_k)
         if found.best_similarity < self.settings.min_relevance or not found.context:
             return refusal(question, found.passages, question, 0.0)
         yield Progress("writing", "Writing the answer…")
         usage: list[Completion] = []
-        draft = "".join(self.llm.stream(answer_messages(question, found.context), max_tokens=self.settings.max_answer_tokens, usage=usage))
+        draft = "".join(self.llm.stream(answer_messages(question, found.context), max_tokens=settings.max_answer_tokens, usage=usage))
         embed = self.embedder.get_text_embedding_batch
         answer = finish_answer(question, question, draft, found.passages, embed, self.settings.min_support, 0.0)
         tokens = sum(u.prompt_tokens for u in usage)

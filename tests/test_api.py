@@ -146,6 +146,26 @@ def test_docs_page_is_served_and_the_openapi_schema_validates(http: httpx.Client
     _validate(spec, "ErrorResponse", http.get("/v1/documents/nope.txt").json())
 
 
+def test_docs_page_loads_swagger_ui_from_this_server_only(base_url: str) -> None:
+    """The product runs offline: /docs may reference no other host, and every asset it names is served here."""
+    page = httpx.get(f"{base_url}/docs")  # no key needed, like the page itself
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    absolute = re.findall(r"(?:https?:)?//[^\s\"'<>)]+", page.text)
+    assert all(url.startswith(base_url) for url in absolute), absolute
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert {"/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css"} <= set(assets), assets
+    types = {".js": "javascript", ".css": "text/css", ".png": "image/png"}
+    for asset in assets:
+        served = httpx.get(f"{base_url}{asset}")
+        assert served.status_code == 200 and served.content, asset
+        assert types[Path(asset).suffix] in served.headers["content-type"], (asset, served.headers["content-type"])
+    spec_url = re.search(r"url: '([^']+)'", page.text)
+    assert spec_url and httpx.get(f"{base_url}{spec_url.group(1)}").json()["openapi"].startswith("3.1")
+    # FastAPI writes OpenAPI 3.1, which Swagger UI reads from version 5 on (4.x shows "Unable to render").
+    assert "openapi: 3.1.x" in httpx.get(f"{base_url}/docs-assets/swagger-ui-bundle.js").text
+    assert "redoc.standalone.js" not in httpx.get(f"{base_url}/redoc").text  # no CDN-loaded ReDoc page either
+
+
 def _validate(spec: dict[str, Any], name: str, instance: Any) -> None:
     schema = {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
     jsonschema.Draft202012Validator(schema).validate(instance)
@@ -335,6 +355,22 @@ def test_streamed_chunks_join_to_the_final_answer_and_the_last_carries_citations
     assert "7,600" in joined or "7600" in joined
     assert BORDER_SOURCE in _sources(last["citations"])
     assert all("citations" not in (chunk.model_extra or {}) for chunk in chunks[:-1])
+
+
+@pytest.mark.slow
+def test_a_small_max_tokens_is_applied_and_still_gives_a_normal_answer(client: openai.OpenAI, api_assistant: Assistant) -> None:
+    completion = client.chat.completions.create(
+        model="news-qa", messages=[{"role": "user", "content": BORDER_QUESTION}], max_tokens=1
+    )
+    extra = completion.model_extra or {}
+    assert completion.object == "chat.completion" and completion.choices[0].finish_reason == "stop"
+    assert (completion.choices[0].message.content or "").strip()
+    assert isinstance(extra["refused"], bool) and isinstance(extra["citations"], list)
+    for citation in extra["citations"]:  # whatever survives is still checked and cited
+        assert f"[{citation['marker']}]" in (completion.choices[0].message.content or "")
+    # The cap reached the model: the draft behind such an answer is one token (at most one word).
+    answer = api_assistant.ask(BORDER_QUESTION, max_tokens=1)
+    assert len(answer.trace.draft.split()) <= 1, answer.trace.draft
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
 """The HTTP API as a FastAPI app: `/v1` (OpenAI-compatible chat, models, documents) and `/healthz`.
 
 It only calls the `Assistant` it is given. `RAG_API_KEY` (Bearer) protects everything under `/v1`;
-`/healthz`, `/docs` and `/openapi.json` stay open so probes and people can find their way in.
+`/healthz`, `/docs` (with its assets under `/docs-assets`) and `/openapi.json` stay open so probes and
+people can find their way in. The docs page works offline: Swagger UI 5's files come from the
+`fastapi-offline` package, not a CDN.
 
 Example:
     app = create_app(Assistant())
@@ -11,11 +13,16 @@ Example:
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 from typing import Annotated, Any
 
+import fastapi_offline
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from rag.api import chat, documents
@@ -34,6 +41,9 @@ __all__ = ["ANSWER_SLOTS", "create_app"]
 # inside it while holding memory for their context, so later requests wait here instead.
 ANSWER_SLOTS = 4
 CHAT_BODY_BYTES = 1 << 20
+DOCS_ASSETS = "/docs-assets"
+# Swagger UI 5 (which reads OpenAPI 3.1, the version FastAPI writes) as shipped in the package.
+SWAGGER_UI_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 _DESCRIPTION = """
 Cited answers from the indexed news articles, in OpenAI's chat-completions format.
@@ -67,7 +77,7 @@ def create_app(assistant: Assistant, *, answer_slots: int = ANSWER_SLOTS) -> Fas
         title="News QA API",
         version="1.0",
         description=_DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by _serve_docs from local files: the product runs without network
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -94,6 +104,7 @@ def create_app(assistant: Assistant, *, answer_slots: int = ANSWER_SLOTS) -> Fas
 
     app.include_router(v1)
     _document_stream_chunks(app)
+    _serve_docs(app)
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"],
         responses={503: {"model": Health, "description": "The index is missing or the LLM server is down"}},
@@ -122,6 +133,25 @@ def _document_stream_chunks(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """`/docs`: Swagger UI from the files of the `fastapi-offline` package, mounted at DOCS_ASSETS."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")  # behind a proxy that serves the app under a prefix
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - docs",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            # No validator badge: it would send the schema's URL to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 async def healthz(request: Request, response: Response) -> Health:

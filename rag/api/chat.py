@@ -71,7 +71,7 @@ async def chat_completions(body: ChatRequest, request: Request) -> Any:
     assistant = assistant_of(request)
     question, history = split_messages(body)
     validate_question(question, assistant.settings.max_question_chars)  # 400 before any work
-    events = pump(assistant.stream(question, history, top_k=body.top_k), slots_of(request))
+    events = pump(assistant.stream(question, history, top_k=body.top_k, max_tokens=body.max_tokens), slots_of(request))
     first, answer = await _first_output(events)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

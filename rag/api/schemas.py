@@ -40,7 +40,9 @@ class ChatRequest(_Lenient):
         min_length=1, max_length=200, description="The last message is the user's question; earlier turns are the history."
     )
     stream: bool = False
-    max_tokens: int | None = Field(None, ge=1, description="Accepted for compatibility; answers are capped by RAG_MAX_ANSWER_TOKENS.")
+    max_tokens: int | None = Field(
+        None, ge=1, description="Caps the answer's draft, in tokens; never above the server's RAG_MAX_ANSWER_TOKENS."
+    )
     top_k: int | None = Field(None, ge=1, le=20, description="Extension: passages given to the model (RAG_TOP_K).")
 
 
