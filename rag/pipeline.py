@@ -23,7 +23,7 @@ from rag.llm import ChatLLM, Completion
 from rag.premise import PremiseCheck
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
-from rag.verify import Verifier, answers_question, asks_for_a_kind
+from rag.verify import Verifier, answers_question, asks_for_a_kind, is_yes_no
 
 __all__ = ["AnswerPipeline", "Step"]
 
@@ -77,7 +77,7 @@ class AnswerPipeline:
                 checks.extend(claim_checks)
                 if item is not None:
                     kept.append(_Kept(claim.text, item))
-                elif closest is not None and settings.extractive_fallback and asks_for_a_kind(question) and answers_question(question, closest.text):
+                elif closest is not None and settings.extractive_fallback and _quotable(question, closest):
                     # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
                     # asked for: the sentence itself, quoted, is the faithful answer.
                     kept.append(_Kept(closest.text, closest, quoted=True))
@@ -88,7 +88,7 @@ class AnswerPipeline:
         trace = Trace(lines, draft, checks, "", prompt_tokens + self.verifier.prompt_tokens, len(usage) + self.verifier.calls)
         if not kept:
             reason = "the model found no answer in the evidence" if declined else "no claim of the draft is stated by the evidence"
-            return self._correct_or_refuse(question, found.passages, pool, premise, checks, reason, trace)
+            return self._correct_or_refuse(question, found.passages, pool, premise, checks, reason, trace, evidence)
         unnamed = premise.unnamed([k.evidence for k in kept])
         if unnamed:  # claims cited to articles that never name what the question names go first
             naming = [k for k in kept if not set(premise.unnamed([k.evidence])) & set(unnamed)]
@@ -174,11 +174,16 @@ class AnswerPipeline:
 
     def _correct_or_refuse(
         self, question: str, passages: list[Passage], pool: list[Passage], premise: PremiseCheck,
-        checks: list[Check], reason: str, trace: Trace | None = None,
+        checks: list[Check], reason: str, trace: Trace | None = None, evidence: Sequence[Evidence] = (),
     ) -> Answer:
-        """A question whose year the evidence contradicts gets what the articles do say, as a refusal."""
+        """A question whose year the evidence contradicts gets what the articles do say, as a refusal.
+
+        Only when the evidence of the year asked about holds nothing of the kind asked for: "not given
+        for 2019" must itself be true.
+        """
         trace = _with(trace or Trace(), checks)
-        if premise.years and self.settings.premise_check:
+        holds = any(answers_question(question, item.text) for item in evidence)
+        if premise.years and self.settings.premise_check and asks_for_a_kind(question) and not holds:
             other = [p for p in pool if not premise.keep(p)]
             evidence = select_evidence(question, other, self.scorer, count=2, token_budget=self.settings.evidence_tokens)
             for item in [e for e in evidence if answers_question(question, e.text)][:1]:
@@ -193,6 +198,11 @@ class AnswerPipeline:
 
     def _refuse(self, question: str, passages: list[Passage], reason: str, trace: Trace | None = None) -> Answer:
         return Answer(question, REFUSAL, True, [], passages, question, 0.0, [], _with(trace or Trace(), None, reason))
+
+
+def _quotable(question: str, item: Evidence) -> bool:
+    """May this sentence stand in for a doubted claim? Yes/no questions, and sentences holding the kind of fact asked for."""
+    return is_yes_no(question) or (asks_for_a_kind(question) and answers_question(question, item.text))
 
 
 def _citations(item: Evidence, marker: int) -> list[Citation]:

@@ -30,7 +30,7 @@ from rag.evidence import Evidence, Scorer, content_stems
 from rag.sentences import sentence_spans
 from rag.types import Check
 
-__all__ = ["Verdict", "Verifier", "proper_names", "answers_question", "mentions", "YesNo", "p_yes_from_logprobs"]
+__all__ = ["Verdict", "Verifier", "proper_names", "answers_question", "mentions", "YesNo", "p_yes_from_logprobs", "is_yes_no", "asks_for_a_kind"]
 
 YesNo = Callable[[str, str], tuple[float, int]]  # (instruction, text) -> (p(yes), prompt tokens)
 
@@ -47,6 +47,7 @@ _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear
 _TYPED_THRESHOLD = 0.6
 _AGE_QUESTION = re.compile(r"\bhow old\b|\bwhat age\b", re.I)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
+_YES_NO = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.I)
 _LENGTH_QUESTION = re.compile(r"\bhow long\b", re.I)
 _LENGTH = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten)[- ]?(?:years?|months?|weeks?|days?|decades?|km|kilomet\w*|miles?)\b"
@@ -57,7 +58,10 @@ _SHARE_QUESTION = re.compile(r"\bwhat (?:share|percentage|percent|proportion)\b"
 _SHARE = re.compile(r"\d\s*(?:%|per ?cent)", re.I)
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
 _TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
-_NAME_QUESTION = re.compile(r"\b(?:who|whom|whose|which (?:city|country|leader|president|party|organi[sz]ation|bank|agency))\b", re.I)
+_NAME_QUESTION = re.compile(
+    r"\b(?:who|whom|whose|(?:which|what) (?:\w+ )?(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
+    re.I,
+)
 _TIME_WORD = re.compile(
     r"\b(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|summer|winter|spring|autumn|week|year)\b",
@@ -91,10 +95,15 @@ class Verifier:
         """Is `claim` (one sentence of the answer, markers removed) stated by one of its evidence sentences?"""
         candidates = self._candidates(question, claim, markers, evidence)
         checks: list[Check] = []
+        closest: Evidence | None = None
         for item in candidates:
             lexical = lexical_checks(question, claim, item)
             checks.extend(lexical)
             if not all(check.passed for check in lexical):
+                # A yes/no question answered the wrong way round still names the right sentence.
+                same_facts = all(c.passed for c in lexical if c.kind in ("figures", "names"))
+                if closest is None and same_facts and is_yes_no(question):
+                    closest = item
                 continue
             if self.yes_no is not None:
                 # One model check per claim: the sentence that passed the cheap checks first is the one it names.
@@ -105,7 +114,7 @@ class Verifier:
                 if not passed:
                     return Verdict(claim, False, None, checks, closest=item)
             return Verdict(claim, True, item, checks)
-        return Verdict(claim, False, None, checks)
+        return Verdict(claim, False, None, checks, closest=closest)
 
     def answers(self, question: str, item: Evidence) -> Check:
         """Does this evidence sentence answer the question (for quoting it instead of a refusal)?"""
@@ -167,6 +176,11 @@ def proper_names(text: str) -> list[str]:
         if words:
             names.append(" ".join(words))
     return names
+
+
+def is_yes_no(question: str) -> bool:
+    """"Did Kazakhstan vote for it?": answered by a sentence, whichever way it goes."""
+    return _YES_NO.match(question.strip()) is not None
 
 
 def asks_for_a_kind(question: str) -> bool:
