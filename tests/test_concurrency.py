@@ -1,9 +1,10 @@
 """Twenty people asking at once each get their own answer: through one `Assistant` from threads, and
 through the running Gradio app from separate `gradio_client` clients on loopback.
 
-The in-process LLM generates one answer at a time, so most questions here are out of the corpus (the
-relevance gate refuses them without the LLM) and a few need a real, cited answer; every answer is
-checked against its own question, which is what would break if requests got mixed up.
+The in-process LLM answers a few questions at once (parallel slots) but each answer takes seconds on
+two cores, so most questions here are out of the corpus (the relevance gate refuses them without the
+LLM) and a few need a real, cited answer; every answer is checked against its own question, which is
+what would break if requests got mixed up.
 """
 
 from __future__ import annotations
