@@ -10,12 +10,14 @@ export GRADIO_ANALYTICS_ENABLED=False
 .PHONY: install run test lint unit eval bench browser clean
 
 # Every dependency is a prebuilt wheel (the LLM runtime is xllamacpp): nothing compiles, no C compiler or CMake.
-# torch first and pinned: the CPU wheel is on the machine; an unpinned torch pulls a multi-GB CUDA build.
+# torch first, pinned and by pip: pip finds the CPU wheel on the machine; an unpinned torch pulls a multi-GB CUDA build.
+# The rest by uv, which keeps that torch (it satisfies torch>=2.3) and downloads and unpacks in parallel:
+# about 15 s instead of pip's 3 minutes for the 1.4 GB of wheels, most of them the LLM's.
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q torch==2.13.0
-	$(PYTHON) -m pip install -q -e '.[dev]'
+	$(PYTHON) -m pip install -q torch==2.13.0 'uv>=0.5'
+	$(VENV)/bin/uv pip install --python $(PYTHON) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
