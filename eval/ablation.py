@@ -14,10 +14,11 @@ from typing import Any
 
 from rag.config import Settings
 from rag.errors import ConfigError
+from rag.legacy import CHECKS
 
 __all__ = ["STEPS", "LEGACY", "COLUMNS", "Ablation", "parse_ablations", "ablation_rows"]
 
-STEPS = ("verify_claims", "extractive_fallback", "time_aware", "premise_check", "sentence_evidence")
+STEPS = CHECKS  # the answer steps that can be switched off, one at a time
 LEGACY = "legacy"
 
 # (metric, column header) of the ablation table, from each variant's overall summary

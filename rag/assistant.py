@@ -17,15 +17,13 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.answering import (
-    answer_messages,
     clean_condensed,
     condense_messages,
-    finish_answer,
     merge_answers,
     normalise_history,
-    refusal,
     split_compound,
 )
+from rag.checker import ModelChecker
 from rag.chunking import make_splitter
 from rag.config import Settings
 from rag.documents import Document, load_document
@@ -33,23 +31,17 @@ from rag.errors import DocumentNotFoundError, IndexMissingError, InvalidQuestion
 from rag.evidence import Scorer
 from rag.index import ChunkStore, remove_embedded_index, write_lock
 from rag.ingest import ingest_folder
-from rag.llm import ChatLLM, Completion, make_llm
+from rag.legacy import is_legacy, legacy_answer
+from rag.llm import ChatLLM, make_llm
 from rag.models import load_embedder
 from rag.pipeline import AnswerPipeline
 from rag.retrieval import HybridRetriever
-from rag.types import Answer, DocumentInfo, IngestReport, Passage, Progress, Trace
-from rag.verify import Verifier, p_yes_from_logprobs
+from rag.types import Answer, DocumentInfo, IngestReport, Passage, Progress
+from rag.verify import Verifier
 
 __all__ = ["Assistant", "validate_question"]
 
 Event = str | Progress | Answer
-_CHECKER = "You are a strict fact checker. A claim is supported only if the sentence says exactly that, about the same thing. Reply yes or no."
-_CHECKS = ("sentence_evidence", "verify_claims", "extractive_fallback", "time_aware", "premise_check")
-
-
-def _legacy(settings: Settings) -> bool:
-    """Every answer check switched off: the first version's pipeline, kept as the ablation's baseline."""
-    return not any(getattr(settings, name) for name in _CHECKS)
 
 
 class Assistant:
@@ -198,9 +190,12 @@ class Assistant:
     ) -> Generator[Event, None, Answer]:
         """One (non-compound) question's verified `Answer`, with `Progress` on the way; `settings`: this call's."""
         settings = settings or self.settings
-        if _legacy(settings):
-            return (yield from self._legacy_answer(retriever, question, top_k, settings))
-        verifier = Verifier(self._scorer(), self._yes_no if self.settings.verify_claims else None, self.settings.verify_threshold)
+        if is_legacy(settings):
+            return (yield from legacy_answer(settings, self.llm, self.embedder.get_text_embedding_batch, retriever, question, top_k))
+        model = ModelChecker(self.llm) if settings.verify_claims else None
+        verifier = Verifier(
+            self._scorer(), model.yes_no if model else None, settings.verify_threshold, model.extract if model else None
+        )
         pipeline = AnswerPipeline(settings, self.llm, retriever, self._scorer(), verifier)
         answer = yield from pipeline.run(question, top_k)
         trace = replace(
@@ -209,29 +204,6 @@ class Assistant:
             llm_calls=answer.trace.llm_calls + verifier.calls,
         )
         return replace(answer, trace=trace)
-
-    def _legacy_answer(
-        self, retriever: HybridRetriever, question: str, top_k: int | None, settings: Settings | None = None
-    ) -> Generator[Event, None, Answer]:
-        """The first version's path (whole passages, lexical citation check): the ablation's baseline."""
-        settings = settings or self.settings
-        yield Progress("searching", "Searching the articles…")
-        found = retriever.retrieve(question, top_k)
-        if found.best_similarity < self.settings.min_relevance or not found.context:
-            return refusal(question, found.passages, question, 0.0)
-        yield Progress("writing", "Writing the answer…")
-        usage: list[Completion] = []
-        draft = "".join(self.llm.stream(answer_messages(question, found.context), max_tokens=settings.max_answer_tokens, usage=usage))
-        embed = self.embedder.get_text_embedding_batch
-        answer = finish_answer(question, question, draft, found.passages, embed, self.settings.min_support, 0.0)
-        tokens = sum(u.prompt_tokens for u in usage)
-        return replace(answer, trace=Trace(draft=draft, prompt_tokens=tokens, llm_calls=len(usage)))
-
-    def _yes_no(self, instruction: str, text: str) -> tuple[float, int]:
-        messages = [{"role": "system", "content": _CHECKER}, {"role": "user", "content": f"{text}\n{instruction}"}]
-        completion = self.llm.complete(messages, max_tokens=1, top_logprobs=10)
-        top = completion.logprobs[0].top if completion.logprobs else {}
-        return p_yes_from_logprobs(top), completion.prompt_tokens
 
     def _scorer(self) -> Scorer:
         with self._lock:

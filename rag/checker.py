@@ -1,0 +1,31 @@
+"""The model's side of claim verification: a calibrated yes/no, and the question asked again of one sentence.
+
+Both are short calls with fixed instructions first, so llama.cpp reuses their cached prefix.
+"""
+
+from __future__ import annotations
+
+from rag.llm import ChatLLM
+from rag.verify import p_yes_from_logprobs
+
+__all__ = ["ModelChecker"]
+
+_CHECKER = "You are a strict fact checker. A claim is supported only if the sentence says exactly that, about the same thing. Reply yes or no."
+
+
+class ModelChecker:
+    def __init__(self, llm: ChatLLM) -> None:
+        self.llm = llm
+
+    def yes_no(self, instruction: str, text: str) -> tuple[float, int]:
+        """p(yes) from the first token's log-probabilities (never from free text), and the prompt's tokens."""
+        messages = [{"role": "system", "content": _CHECKER}, {"role": "user", "content": f"{text}\n{instruction}"}]
+        completion = self.llm.complete(messages, max_tokens=1, top_logprobs=10)
+        top = completion.logprobs[0].top if completion.logprobs else {}
+        return p_yes_from_logprobs(top), completion.prompt_tokens
+
+    def extract(self, instruction: str, text: str) -> tuple[str, int]:
+        """A short answer of a few words, and the prompt's tokens."""
+        messages = [{"role": "system", "content": instruction}, {"role": "user", "content": text}]
+        completion = self.llm.complete(messages, max_tokens=16)
+        return completion.text, completion.prompt_tokens
