@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answering import REFUSAL, evidence_messages, says_documents_do_not_say, with_markers
 from rag.citations import make_citation, offset_map, split_claims
@@ -23,7 +23,7 @@ from rag.llm import ChatLLM, Completion
 from rag.premise import PremiseCheck
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
-from rag.verify import Verifier, answers_question, asks_for_a_kind, is_yes_no
+from rag.verify import Verifier, answers_question, asks_for_a_kind, is_yes_no, settled
 
 __all__ = ["AnswerPipeline", "Step"]
 
@@ -66,10 +66,11 @@ class AnswerPipeline:
         usage: list[Completion] = []
         draft = "".join(self.llm.stream(evidence_messages(question, lines), max_tokens=settings.max_answer_tokens, usage=usage))
         prompt_tokens = sum(u.prompt_tokens for u in usage)
-        claims = [c for c in split_claims(draft) if re.search(r"\w", c.text)]
+        claims = [replace(c, text=settled(question, c.text)) for c in split_claims(draft) if re.search(r"\w", c.text)]
         yield Progress("checking", f"Checking {max(len(claims), 1)} claim{'s' * (len(claims) > 1)} against the evidence…")
         checks: list[Check] = []
         kept: list[_Kept] = []
+        rejected: list[Evidence] = []  # sentences that, asked the question again, answered it otherwise
         declined = not claims or says_documents_do_not_say(draft)
         if not declined:
             for claim in claims:
@@ -79,10 +80,15 @@ class AnswerPipeline:
                     kept.append(_Kept(claim.text, item))
                 elif closest is not None and settings.extractive_fallback and _quotable(question, closest):
                     # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
-                    # asked for: the sentence itself, quoted, is the faithful answer.
-                    kept.append(_Kept(closest.text, closest, quoted=True))
+                    # asked for: the sentence itself, quoted, is the faithful answer if it answers as the claim
+                    # did (a yes/no question's sentence settles it either way).
+                    if is_yes_no(question) or self._confirmed(question, claim.text, closest, checks):
+                        kept.append(_Kept(closest.text, closest, quoted=True))
+                    else:
+                        rejected.append(closest)
         if not kept and settings.extractive_fallback:
-            quoted, fallback_checks = self._quote_best(question, evidence, premise)
+            candidates = [e for e in evidence if not any(e is r for r in rejected)]
+            quoted, fallback_checks = self._quote_best(question, candidates, premise)
             checks.extend(fallback_checks)
             kept.extend(quoted)
         trace = Trace(lines, draft, checks, "", prompt_tokens + self.verifier.prompt_tokens, len(usage) + self.verifier.calls)
@@ -118,14 +124,21 @@ class AnswerPipeline:
         best = max(zip(scores, evidence, strict=True), key=lambda pair: pair[0])
         return (best[1] if best[0] >= self.settings.min_support else None), None, []
 
+    def _confirmed(self, question: str, claim: str, item: Evidence, checks: list[Check]) -> bool:
+        check = self.verifier.reask(question, claim, item)
+        checks.append(check)
+        return check.passed
+
     def _quote_best(self, question: str, evidence: Sequence[Evidence], premise: PremiseCheck) -> tuple[list[_Kept], list[Check]]:
-        """The most relevant evidence sentence, quoted, when it answers the question (checked like a claim)."""
-        checks = []
+        """The most relevant evidence sentence, quoted, when the model reads an answer in it and, asked again, states one."""
+        checks: list[Check] = []
         typed = [e for e in sorted(evidence, key=lambda e: -e.score)[:3] if answers_question(question, e.text)]
-        for item in typed[:1]:  # one model call at most: the most relevant sentence of the kind asked for
+        for item in typed[:1]:  # the most relevant sentence of the kind asked for, and no other
             check = self.verifier.answers(question, item)
             checks.append(check)
-            if check.passed and not premise.unnamed([item]):
+            # The yes/no reading alone passes a sentence about the winner for "who was the runner-up?" now and
+            # then; the short answer asked of the sentence must also be there, in the sentence's own words.
+            if check.passed and self._confirmed(question, "", item, checks) and not premise.unnamed([item]):
                 return [_Kept(item.text, item, quoted=True)], checks
         return [], checks
 

@@ -27,12 +27,17 @@ from dataclasses import dataclass
 
 from rag.citations import numbers_in
 from rag.evidence import Evidence, Scorer, content_stems
+from rag.reask import EXTRACT_INSTRUCTION, disagreement
 from rag.sentences import sentence_spans
 from rag.types import Check
 
-__all__ = ["Verdict", "Verifier", "proper_names", "answers_question", "mentions", "YesNo", "p_yes_from_logprobs", "is_yes_no", "asks_for_a_kind"]
+__all__ = [
+    "Verdict", "Verifier", "proper_names", "answers_question", "mentions", "YesNo", "p_yes_from_logprobs", "is_yes_no",
+    "asks_for_a_kind", "settled",
+]
 
 YesNo = Callable[[str, str], tuple[float, int]]  # (instruction, text) -> (p(yes), prompt tokens)
+Extract = Callable[[str, str], tuple[str, int]]  # (instruction, text) -> (short reply, prompt tokens)
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
 _NOT_NAMES = frozenset(
@@ -84,9 +89,10 @@ class Verdict:
 
 
 class Verifier:
-    def __init__(self, scorer: Scorer, yes_no: YesNo | None, threshold: float) -> None:
+    def __init__(self, scorer: Scorer, yes_no: YesNo | None, threshold: float, extract: Extract | None = None) -> None:
         self.scorer = scorer
         self.yes_no = yes_no  # None: lexical checks only (the ablation without the model check)
+        self.extract = extract  # None: a doubted claim's sentence is quoted without asking again
         self.threshold = threshold
         self.prompt_tokens = 0
         self.calls = 0
@@ -126,6 +132,16 @@ class Verifier:
         # A question that asks for a kind of fact the sentence was just shown to hold needs a weaker yes.
         passed = p_yes >= (_TYPED_THRESHOLD if asks_for_a_kind(question) else _ANSWERS_THRESHOLD)
         return Check(item.sentence, "model", passed, p_yes, item.sentence, item.passage.source, "" if passed else "the model does not read an answer in it")
+
+    def reask(self, question: str, claim: str, item: Evidence) -> Check:
+        """May `item` be quoted for the doubted `claim`? Only if, asked the question alone, it gives the claim's answer."""
+        if self.extract is None:
+            return Check(claim, "re-ask", True, 1.0, item.sentence, item.passage.source)
+        short, tokens = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {item.text}\nQuestion: {question}")
+        self.prompt_tokens += tokens
+        self.calls += 1
+        why = disagreement(question, short, claim, item.text)
+        return Check(claim, "re-ask", not why, 0.0 if why else 1.0, item.sentence, item.passage.source, why or f"asked again: “{short.strip()}”")
 
     def ask(self, instruction: str, text: str) -> float:
         assert self.yes_no is not None
@@ -218,8 +234,7 @@ def mentions(text: str, name: str) -> bool:
 
 
 def _polarity_flip(claim: str, sentence: str) -> str:
-    claim_words = re.findall(r"[a-z']+", claim.lower().replace("n't", " not"))
-    sentence_words = re.findall(r"[a-z']+", sentence.lower().replace("n't", " not"))
+    claim_words, sentence_words = _words(claim), _words(sentence)
 
     def has(words: list[str], stems: tuple[str, ...]) -> set[str]:
         # Short words must match whole ("no" is not "note"); longer ones are stems ("abstain" in "abstained").
@@ -231,6 +246,25 @@ def _polarity_flip(claim: str, sentence: str) -> str:
     if claim_negative - sentence_negative:
         return "the claim negates what the sentence states"
     return ""
+
+
+def settled(question: str, claim: str) -> str:
+    """A yes/no answer whose "Yes" its own words deny ("Yes, the media does not criticise him") says "No".
+
+    A small model writes the leading "Yes" before it reads the evidence; the rest of the sentence is
+    what gets checked against the sentence, so it decides. Only that contradiction is settled: a "No"
+    is never turned into "Yes", because comparisons ("less than half") can make a plain body mean no.
+    """
+    match = re.match(r"\s*yes\b[,.;:!]?\s*", claim, re.I)
+    if not match or not is_yes_no(question):
+        return claim
+    body = claim[match.end() :]
+    denied = {w for w in _words(body) if w in ("not", "never", "no")} - set(_words(question))
+    return f"No, {body}" if denied and body else claim
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower().replace("n't", " not"))
 
 
 def with_previous(item: Evidence) -> str:

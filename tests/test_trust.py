@@ -43,6 +43,12 @@ def test_a_place_the_cited_article_never_mentions_is_a_false_premise(assistant: 
     assert not answer.citations
 
 
+def test_a_runner_up_the_articles_never_name_is_not_made_up_from_the_winners_sentence(assistant: Assistant) -> None:
+    answer = assistant.ask("Which candidate came second in the 2022 Kazakh presidential vote?")
+    assert answer.refused, answer.text
+    assert not re.search(r"\b(?:Tokayev|Nazarbayev)\b", answer.text), answer.text
+
+
 def test_every_answer_carries_its_trace(assistant: Assistant) -> None:
     answer = assistant.ask("How long is the shared border of Kazakhstan and Russia?")
     assert "7,600" in answer.text and {c.source for c in answer.citations} == {S002}

@@ -1,0 +1,45 @@
+"""Chain-of-verification for a doubted claim: ask the question again, of the one sentence alone.
+
+When the model's wording of a claim is doubted, the sentence it paraphrased is a candidate to be
+quoted in its place. That is only right when the sentence itself answers the question *the way the
+claim did*: "Who finished second?" drafted as "Tokayev finished second", from a sentence that says
+Tokayev won, must not become a quote of that sentence. So the question is asked again against the
+sentence alone, for a short answer copied from it, and that answer must
+
+- exist (not NONE) and say something the question does not already say;
+- be in the sentence (a short answer the sentence does not hold is the model's own);
+- agree with the doubted claim: its figures are the claim's, or it shares the claim's words.
+
+With no claim (the model found nothing, and the most relevant sentence is a candidate to quote),
+the first two conditions decide.
+
+Two independent readings that agree are far less often both wrong than one reading alone.
+"""
+
+from __future__ import annotations
+
+from rag.citations import numbers_in
+from rag.evidence import content_stems
+
+__all__ = ["EXTRACT_INSTRUCTION", "disagreement"]
+
+EXTRACT_INSTRUCTION = (
+    "Answer the question using only the sentence. Reply with the answer in a few words copied from the sentence, "
+    "or NONE if the sentence does not give it."
+)
+
+
+def disagreement(question: str, short: str, claim: str, sentence: str) -> str:
+    """Why the re-asked answer `short` does not confirm `claim` ("" for none) from `sentence` ("" when it does)."""
+    if not short.strip() or short.strip().upper().startswith("NONE"):
+        return "asked again, the model finds no answer in the sentence alone"
+    figures = numbers_in(short) - numbers_in(question)
+    words = content_stems(short) - content_stems(question)
+    if not figures and not words:
+        return "asked again, the model only repeats the question"
+    if figures - numbers_in(sentence) or (words and len(words & content_stems(sentence)) * 2 < len(words)):
+        return f"asked again, the model answers “{short.strip()}”, which the sentence does not say"
+    if not claim:  # no draft to agree with: the sentence answering the question alone is enough
+        return ""
+    agrees = figures <= numbers_in(claim) if figures else bool(words & content_stems(claim))
+    return "" if agrees else f"asked again of the sentence alone, the model answers “{short.strip()}”, not what the claim says"

@@ -1,0 +1,56 @@
+"""A doubted claim's sentence is quoted only when, asked again alone, it gives the claim's answer; a "Yes" its own words deny says "No"."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.reask import disagreement
+from rag.verify import settled
+
+WON = "Tokayev, the chosen successor of Nazarbayev, has won a snap presidential election with nearly 71 percent of the vote."
+DIPLOMAT = "Nazarbayev handpicked the 66-year-old career diplomat as his successor when he stepped down in March."
+
+
+def test_a_short_answer_the_claim_gives_confirms_it() -> None:
+    assert disagreement("What share of the vote did Tokayev win?", "71 percent", "Tokayev won 71% of the vote.", WON) == ""
+
+
+def test_a_different_name_from_the_sentence_is_a_disagreement() -> None:
+    why = disagreement("Who finished second?", "Tokayev", "Nazarbayev finished second.", WON)
+    assert "not what the claim says" in why
+
+
+def test_a_different_figure_is_a_disagreement() -> None:
+    assert disagreement("In what month and year did he step down?", "March 1", "He stepped down in March 2019.", DIPLOMAT)
+
+
+def test_none_means_the_sentence_alone_does_not_answer() -> None:
+    assert "no answer" in disagreement("Who is the prime minister?", "NONE", "The prime minister is Tokayev.", WON)
+
+
+def test_an_answer_that_only_repeats_the_question_confirms_nothing() -> None:
+    assert "repeats the question" in disagreement("Who is the founding father?", "the founding father", "He is the founding father.", WON)
+
+
+def test_a_short_answer_the_sentence_does_not_hold_is_the_models_own() -> None:
+    assert "does not say" in disagreement("How old was Tokayev?", "45", "Tokayev was 45.", DIPLOMAT)
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "expected"),
+    [
+        ("Does the local media criticise Nazarbayev?", "Yes, the local media does not criticise him.", "No, the local media does not criticise him."),
+        ("Does the local media criticise Nazarbayev?", "Yes, it doesn't.", "No, it doesn't."),
+        ("Did Kazakhstan not vote for it?", "Yes, Kazakhstan did not vote for it.", "Yes, Kazakhstan did not vote for it."),
+        ("Did he win?", "Yes, he won.", "Yes, he won."),
+        ("Did he win less than half?", "No, he won 81 percent.", "No, he won 81 percent."),
+        ("Who won?", "Yes, nobody did not.", "Yes, nobody did not."),
+    ],
+)
+def test_a_yes_its_own_words_deny_becomes_no_and_nothing_else_changes(question: str, claim: str, expected: str) -> None:
+    assert settled(question, claim) == expected
+
+
+def test_with_no_claim_a_short_answer_the_sentence_states_is_enough() -> None:
+    assert disagreement("How old was the diplomat?", "66", "", DIPLOMAT) == ""
+    assert disagreement("How old was the diplomat?", "NONE", "", DIPLOMAT)
