@@ -1,4 +1,4 @@
-"""The "Concurrency and install" section of docs/benchmarks.md (from `bench.concurrency` and `bench.install`)."""
+"""The "Concurrency and install" section of docs/benchmarks.md (from `bench.concurrency`, `bench.install`, `bench.engines`)."""
 
 from __future__ import annotations
 
@@ -62,4 +62,25 @@ def scaling_lines(results: dict[str, Any]) -> list[str]:
             "the LLM's 22 wheels, 1.07 GiB, most of it). With pip alone the same install took 3.5 min.",
             "",
         ]
-    return lines
+    return lines + _engine_lines(results.get("engines") or {})
+
+
+def _engine_lines(run: dict[str, Any]) -> list[str]:
+    if not run:
+        return []
+    ours, theirs = run["xllamacpp"], run["llama-cpp-python"]
+    within = abs(run["seconds_ratio"] - 1) <= 0.10 and abs(run["ttft_ratio"] - 1) <= 0.10
+    return [
+        f"Single user, xllamacpp vs llama-cpp-python 0.3.36 (`python -m bench.engines`, one run, the engines taking turns "
+        f"on {run['prompts']} evidence prompts of ~{run['prompt_tokens']} tokens, {run['max_tokens']} tokens out, same GGUF, "
+        "context and threads):",
+        "",
+        "| | xllamacpp (ours) | llama-cpp-python | ratio |",
+        "|---|---:|---:|---:|",
+        f"| time to first token, p50 | {ours['ttft_p50']:.2f} s | {theirs['ttft_p50']:.2f} s | {run['ttft_ratio']:.2f}× |",
+        f"| whole answer, p50 | {ours['seconds_p50']:.2f} s | {theirs['seconds_p50']:.2f} s | {run['seconds_ratio']:.2f}× |",
+        "",
+        f"Target: within 10 % ({_status(within)}). Identical answer text at temperature 0 on {run['same_text']} of "
+        f"{run['prompts']} prompts.",
+        "",
+    ]
