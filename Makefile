@@ -12,12 +12,13 @@ export GRADIO_ANALYTICS_ENABLED=False
 # Every dependency is a prebuilt wheel (the LLM runtime is xllamacpp): nothing compiles, no C compiler or CMake.
 # torch first, pinned and by pip: pip finds the CPU wheel on the machine; an unpinned torch pulls a multi-GB CUDA build.
 # The rest by uv, which keeps that torch (it satisfies torch>=2.3) and downloads and unpacks in parallel:
-# about 15 s instead of pip's 3 minutes for the 1.4 GB of wheels, most of them the LLM's.
+# about 15 s instead of pip's 3 minutes for the 1.4 GB of wheels, most of them the LLM's. Files are copied, not
+# hard-linked from uv's cache: nltk (under llama-index) refuses to open a multiply-linked data file.
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
 	$(PYTHON) -m pip install -q torch==2.13.0 'uv>=0.5'
-	$(VENV)/bin/uv pip install --python $(PYTHON) -e '.[dev]'
+	$(VENV)/bin/uv pip install --link-mode copy --python $(PYTHON) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
