@@ -98,10 +98,13 @@ def bench_engines(python: str, count: int = 6, max_tokens: int = 64) -> dict[str
         order = list(engines) if i % 2 == 0 else list(reversed(engines))
         for name in order:
             runs[name].append(engines[name](messages))
+    summary: dict[str, Any] = {
+        "prompts": count, "max_tokens": max_tokens, "prompt_tokens": llm.count_tokens(prompts(1)[0]),
+        "parallel": settings.llm_parallel,
+    }
     worker.stdin.close()
     worker.wait(timeout=60)
     llm.close()
-    summary: dict[str, Any] = {"prompts": count, "max_tokens": max_tokens, "prompt_tokens": llm.count_tokens(prompts(1)[0])}
     for name, results in runs.items():
         summary[name] = {
             "ttft_p50": statistics.median(r["ttft"] for r in results),
@@ -122,7 +125,7 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     store = ROOT / "docs" / "benchmarks.json"
     results = json.loads(store.read_text()) if store.is_file() else {}
-    results["engines"] = result
+    results["engines" if result["parallel"] > 1 else "engines_one_slot"] = result
     store.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
 
 
