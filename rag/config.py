@@ -48,7 +48,7 @@ class Settings:
     evidence_sentences: int = 6  # sentences shown to the model per question (part)
     evidence_tokens: int = 200  # and at most this many tokens of them (prompt processing is the slow part)
     verify_claims: bool = True  # every claim checked against its evidence sentence (words, figures, names, model)
-    verify_threshold: float = 0.8  # the model's p(yes) below which a claim counts as unsupported
+    verify_threshold: float = 0.75  # the model's p(yes) below which a claim counts as unsupported
     extractive_fallback: bool = True  # an unsupported claim or a false "do not say" becomes the evidence quoted
     time_aware: bool = True  # documents dated at ingest; a year in the question selects its evidence
     premise_check: bool = True  # a question's year or name that no evidence supports is refused with a correction

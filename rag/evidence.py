@@ -84,12 +84,8 @@ class Scorer:
 
 
 def content_stems(text: str) -> set[str]:
-    """Content words cut to five letters, so "congratulated" meets "congratulations".
-
-    A lone letter is no word: the "s" of "Kazakhstan's" would otherwise be new content that every
-    sentence with a possessive "states".
-    """
-    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP and (len(w) > 1 or w.isdigit())}
+    """Content words cut to five letters, so "congratulated" meets "congratulations"."""
+    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP}
 
 
 def select_evidence(

@@ -19,12 +19,11 @@ from rag.citations import make_citation, offset_map, split_claims
 from rag.config import Settings
 from rag.dating import year_of
 from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
-from rag.kinds import answers_question, asks_for_a_kind, is_yes_no
 from rag.llm import ChatLLM, Completion
 from rag.premise import PremiseCheck
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
-from rag.verify import Verifier, settled
+from rag.verify import Verifier, answers_question, asks_for_a_kind, is_yes_no, settled
 
 __all__ = ["AnswerPipeline", "Step"]
 
@@ -82,8 +81,8 @@ class AnswerPipeline:
                 elif closest is not None and settings.extractive_fallback and _quotable(question, closest):
                     # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
                     # asked for: the sentence itself, quoted, is the faithful answer if it answers as the claim
-                    # did (a yes/no question's sentence settles it either way, if it bears on the question).
-                    if self._settles(question, claim.text, closest, checks):
+                    # did (a yes/no question's sentence settles it either way).
+                    if is_yes_no(question) or self._confirmed(question, claim.text, closest, checks):
                         kept.append(_Kept(closest.text, closest, quoted=True))
                     else:
                         rejected.append(closest)
@@ -125,19 +124,6 @@ class AnswerPipeline:
         best = max(zip(scores, evidence, strict=True), key=lambda pair: pair[0])
         return (best[1] if best[0] >= self.settings.min_support else None), None, []
 
-    def _settles(self, question: str, claim: str, item: Evidence, checks: list[Check]) -> bool:
-        """May `item`, quoted, stand in for the doubted `claim`?"""
-        if not is_yes_no(question):
-            return self._confirmed(question, claim, item, checks)
-        # A yes/no claim that the sentence contradicts (a vote said to be "in favour" where the sentence says
-        # "abstained") is corrected by quoting the sentence. Otherwise the sentence may be about something
-        # else altogether, and a sentence about something else settles nothing.
-        if any(c.kind == "polarity" and not c.passed and c.evidence == item.sentence for c in checks):
-            return True
-        check = self.verifier.answers(question, item)
-        checks.append(check)
-        return check.passed
-
     def _confirmed(self, question: str, claim: str, item: Evidence, checks: list[Check]) -> bool:
         check = self.verifier.reask(question, claim, item)
         checks.append(check)
@@ -152,9 +138,7 @@ class AnswerPipeline:
             checks.append(check)
             # The yes/no reading alone passes a sentence about the winner for "who was the runner-up?" now and
             # then; the short answer asked of the sentence must also be there, in the sentence's own words.
-            # A yes/no question has no short answer to read again: the yes/no reading decides.
-            confirmed = is_yes_no(question) or self._confirmed(question, "", item, checks)
-            if check.passed and confirmed and not premise.unnamed([item]):
+            if check.passed and self._confirmed(question, "", item, checks) and not premise.unnamed([item]):
                 return [_Kept(item.text, item, quoted=True)], checks
         return [], checks
 

@@ -8,7 +8,6 @@ sentence alone, for a short answer copied from it, and that answer must
 
 - exist (not NONE) and say something the question does not already say;
 - be in the sentence (a short answer the sentence does not hold is the model's own);
-- be the kind of fact asked for (a name for "who?", an age for "how old?", a date for "what date?");
 - agree with the doubted claim: its figures are the claim's, or it shares the claim's words.
 
 With no claim (the model found nothing, and the most relevant sentence is a candidate to quote),
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 from rag.citations import numbers_in
 from rag.evidence import content_stems
-from rag.kinds import short_answer_fault
 
 __all__ = ["EXTRACT_INSTRUCTION", "disagreement"]
 
@@ -41,9 +39,6 @@ def disagreement(question: str, short: str, claim: str, sentence: str) -> str:
         return "asked again, the model only repeats the question"
     if figures - numbers_in(sentence) or (words and len(words & content_stems(sentence)) * 2 < len(words)):
         return f"asked again, the model answers “{short.strip()}”, which the sentence does not say"
-    fault = short_answer_fault(question, short, sentence)
-    if fault:  # "his predecessor" read for "who?": the sentence names nobody, so quoting it answers nothing
-        return fault
     if not claim:  # no draft to agree with: the sentence answering the question alone is enough
         return ""
     agrees = figures <= numbers_in(claim) if figures else bool(words & content_stems(claim))

@@ -54,25 +54,3 @@ def test_a_yes_its_own_words_deny_becomes_no_and_nothing_else_changes(question: 
 def test_with_no_claim_a_short_answer_the_sentence_states_is_enough() -> None:
     assert disagreement("How old was the diplomat?", "66", "", DIPLOMAT) == ""
     assert disagreement("How old was the diplomat?", "NONE", "", DIPLOMAT)
-
-
-@pytest.mark.parametrize(
-    ("question", "short", "sentence"),
-    [
-        ("Who is considered the founding father?", "his predecessor", "His predecessor is considered the country's founding father."),
-        ("In what year did he resign?", "March", "He resigned in March."),
-    ],
-)
-def test_a_short_answer_of_another_kind_than_asked_confirms_nothing(question: str, short: str, sentence: str) -> None:
-    assert "not the kind of fact asked for" in disagreement(question, short, "", sentence)
-
-
-def test_a_bare_number_the_sentence_gives_as_an_age_answers_how_old() -> None:
-    assert disagreement("How old was the diplomat?", "66", "", DIPLOMAT) == ""
-    assert disagreement("How old was he when he stepped down?", "3", "", "He ruled for 3 decades, stepping down at 78 years old.")
-
-
-def test_a_possessive_s_is_not_new_content() -> None:
-    # "Kazakhstan's founding father" read for "whos the founding father of kazakstan" says nothing new.
-    why = disagreement("whos the founding father of kazakstan", "Kazakhstan's founding father", "", "He is the country's founding father.")
-    assert why

@@ -7,22 +7,21 @@ import math
 import pytest
 
 from rag.evidence import Evidence
-from rag.kinds import answers_question, mentions, proper_names
 from rag.types import Passage
-from rag.verify import lexical_checks, p_yes_from_logprobs, with_previous
+from rag.verify import answers_question, lexical_checks, mentions, p_yes_from_logprobs, proper_names, with_previous
 
 ABSTAINED = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
 
 
-def _evidence(sentence: str, before: str = "", date: str = "") -> Evidence:
+def _evidence(sentence: str, before: str = "") -> Evidence:
     text = f"{before} {sentence}".strip()
     start = text.index(sentence)
-    passage = Passage("a.txt", "A", text, (1, 1), (0, len(text)), 1.0, 1.0, "a.txt::0", date=date)
+    passage = Passage("a.txt", "A", text, (1, 1), (0, len(text)), 1.0, 1.0, "a.txt::0")
     return Evidence(1, sentence, sentence, passage, (start, start + len(sentence)), 1.0)
 
 
-def _failed(question: str, claim: str, sentence: str, date: str = "") -> set[str]:
-    return {check.kind for check in lexical_checks(question, claim, _evidence(sentence, date=date)) if not check.passed}
+def _failed(question: str, claim: str, sentence: str) -> set[str]:
+    return {check.kind for check in lexical_checks(question, claim, _evidence(sentence)) if not check.passed}
 
 
 def test_a_claim_in_the_sentences_own_words_passes() -> None:
@@ -39,18 +38,6 @@ def test_a_negation_the_sentence_lacks_fails() -> None:
 
 def test_a_figure_the_sentence_does_not_state_fails() -> None:
     assert "figures" in _failed("How long is the border?", "The border is 7,500 km long.", "They share a 7,600-kilometer border.")
-
-
-def test_the_year_the_evidence_is_shown_under_counts_as_stated() -> None:
-    # The model reads "[1] (2019) He stepped down in March": "March 2019" is what it was shown.
-    question, claim, sentence = "When did he step down?", "He stepped down in March 2019.", "He stepped down in March."
-    assert _failed(question, claim, sentence, date="2019-06-09") == set()
-    assert "figures" in _failed(question, claim, sentence, date="2022-11-20")
-
-
-def test_a_negation_restating_a_negative_sentence_keeps_its_polarity() -> None:
-    sentence = "The polls lacked competitiveness, the monitors said."
-    assert "polarity" not in _failed("Did the monitors say the polls were competitive?", "The polls were not competitive.", sentence)
 
 
 def test_a_figure_from_the_question_is_not_the_claims_own() -> None:
@@ -70,12 +57,6 @@ def test_names_allow_inflection_and_a_typo() -> None:
     assert not mentions("rallies in Nur-Sultan", "Almaty")
 
 
-def test_an_acronym_is_mentioned_where_its_words_are_spelled_out() -> None:
-    assert mentions("the Organization for Security and Cooperation in Europe said", "OSCE")
-    assert mentions("the Organization for Security and Co-operation in Europe (OSCE) mission", "OSCE")
-    assert not mentions("the Organization of the Islamic Cooperation said", "OSCE")
-
-
 def test_proper_names_leave_out_question_and_calendar_words() -> None:
     assert proper_names("Did Putin meet Xi Jinping in June?") == ["Putin", "Xi Jinping"]
 
@@ -89,11 +70,6 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
         ("How many rivals did he face?", "His rivals were little known.", False),
         ("When did Nazarbayev resign?", "Nazarbayev resigned in 2019.", True),
         ("Who congratulated Tokayev?", "Putin congratulated Tokayev.", True),
-        ("Which Central Asian leaders congratulated Tokayev?", "His predecessor congratulated him.", False),
-        ("Which Central Asian leaders congratulated Tokayev?", "Uzbek and Kyrgyz presidents congratulated him.", True),
-        ("In what year did Nazarbayev resign?", "Nazarbayev resigned in March.", False),
-        ("On what date was the election held?", "Results came on Monday.", False),
-        ("On what date was the election held?", "The election was held on November 20.", True),
     ],
 )
 def test_answers_question_needs_the_kind_of_fact_asked_for(question: str, sentence: str, expected: bool) -> None:
