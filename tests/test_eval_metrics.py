@@ -287,10 +287,8 @@ def test_the_repository_gate_holds_the_old_bar_on_dev_and_the_rebased_lines_on_t
     thresholds = load_thresholds(THRESHOLDS)
     for split, floors in (("dev", before), ("test", rebased)):
         assert all(thresholds[split]["floors"][metric] >= floor for metric, floor in floors.items()), split
-        # Dev's false-refusal line moved 0.20 -> 0.26 when 5 of 6 newly refused questions had been answered wrongly
-        # (confidently wrong 16 -> 10): it may only move together with the confidently-wrong line, never alone.
-        assert thresholds[split]["ceilings"]["false_refusal_rate"] <= (0.26 if split == "dev" else 0.19)
-        assert thresholds[split]["ceilings"]["confidently_wrong"] <= (13 if split == "dev" else 16)
+        assert thresholds[split]["ceilings"]["false_refusal_rate"] <= 0.20
+        assert thresholds[split]["ceilings"]["confidently_wrong"] <= (24 if split == "dev" else 17)
 
 
 def test_a_thresholds_file_with_a_misspelt_metric_is_rejected(tmp_path: Path) -> None:
