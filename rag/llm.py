@@ -102,8 +102,8 @@ class ChatLLM:
         max_tokens: int = 256,
         stop: list[str] | None = None,
         usage: list[Completion] | None = None,
-    ) -> Iterator[str]:
-        """Text deltas. Closing the iterator early cancels the generation and frees its slot."""
+    ) -> Generator[str, None, None]:
+        """Text deltas. Closing the generator early cancels the generation and frees its slot."""
         return self._stream(_request(messages, max_tokens, stop, stream=True), usage)
 
     def _stream(self, body: Body, usage: list[Completion] | None) -> Generator[str, None, None]:

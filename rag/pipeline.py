@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, replace
 
 from rag.answering import REFUSAL, evidence_messages, says_documents_do_not_say, with_markers
@@ -19,7 +20,7 @@ from rag.citations import make_citation, offset_map, split_claims
 from rag.config import Settings
 from rag.dating import year_of
 from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
-from rag.llm import ChatLLM, Completion
+from rag.llm import ChatLLM, Completion, Messages
 from rag.premise import PremiseCheck
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
@@ -29,6 +30,7 @@ __all__ = ["AnswerPipeline", "Step"]
 
 Step = Generator[Progress, None, Answer]
 _POOL = 12  # retrieved passages whose sentences compete to be evidence
+_DRAFT_TICK = 8  # draft tokens between two progress events: how soon a Stop reaches the model
 
 
 @dataclass
@@ -64,7 +66,7 @@ class AnswerPipeline:
         lines = evidence_lines(evidence, dated=settings.time_aware)
         yield Progress("writing", "Writing the answer…")
         usage: list[Completion] = []
-        draft = "".join(self.llm.stream(evidence_messages(question, lines), max_tokens=settings.max_answer_tokens, usage=usage))
+        draft = yield from self._draft(evidence_messages(question, lines), usage)
         prompt_tokens = sum(u.prompt_tokens for u in usage)
         claims = [replace(c, text=settled(question, c.text)) for c in split_claims(draft) if re.search(r"\w", c.text)]
         yield Progress("checking", f"Checking {max(len(claims), 1)} claim{'s' * (len(claims) > 1)} against the evidence…")
@@ -208,6 +210,17 @@ class AnswerPipeline:
                     why = f"the articles give this for {year_of(item.date)}, not for {asked}"
                     return Answer(question, text, True, _citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
         return self._refuse(question, passages, reason, trace)
+
+    def _draft(self, messages: Messages, usage: list[Completion]) -> Generator[Progress, None, str]:
+        """The model's draft, unverified so never shown. A `Progress` every few tokens is where a consumer
+        that has gone away (Stop, a closed connection) closes this run, and with it the model call."""
+        parts: list[str] = []
+        with closing(self.llm.stream(messages, max_tokens=self.settings.max_answer_tokens, usage=usage)) as deltas:
+            for delta in deltas:
+                parts.append(delta)
+                if len(parts) % _DRAFT_TICK == 0:
+                    yield Progress("writing", "Writing the answer…")
+        return "".join(parts)
 
     def _refuse(self, question: str, passages: list[Passage], reason: str, trace: Trace | None = None) -> Answer:
         return Answer(question, REFUSAL, True, [], passages, question, 0.0, [], _with(trace or Trace(), None, reason))

@@ -28,8 +28,8 @@ from fastapi import FastAPI
 
 from rag import Assistant
 from rag.api import create_app
-from rag.api.pump import AnswerSlots, pump
 from rag.server import build_app
+from rag.streaming import AnswerSlots, pump
 
 KEY = "test-key-123"
 BORDER_QUESTION = "How long is the border between Kazakhstan and Russia?"

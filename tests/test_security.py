@@ -230,8 +230,9 @@ def test_document_text_is_escaped_in_the_source_panel(tmp_path: Path) -> None:
 
 def test_a_hostile_question_is_echoed_escaped(assistant: Assistant) -> None:
     from rag.ui import ChatHandlers
+    from tests.test_ui import chat_updates
 
-    updates = list(ChatHandlers(assistant).respond(HOSTILE, [], [], {}, 4, False))
+    updates = chat_updates(ChatHandlers(assistant).respond(HOSTILE, [], [], {}, 4, False))
     chat = updates[-1][0]
     assert chat and "script" in str(chat[0]["content"]), "the question is shown, as text"
     assert all("<script" not in str(message["content"]) and "<img" not in str(message["content"]) for message in chat)

@@ -5,11 +5,12 @@ The app is launched once per module on a free loopback port over the session's r
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,7 @@ def test_the_status_line_shows_the_stage_and_the_elapsed_seconds() -> None:
 def test_an_answer_streams_its_stages_disables_ask_and_ends_with_chips_and_the_panel_on_its_source(
     assistant: Assistant,
 ) -> None:
-    updates = list(ChatHandlers(assistant).respond(BORDER_QUESTION, [], [], {}, 5, False))
+    updates = chat_updates(ChatHandlers(assistant).respond(BORDER_QUESTION, [], [], {}, 5, False))
 
     first, last = updates[0], updates[-1]
     assert 'class="rag-status"' in first[0][-1]["content"]  # the status at once
@@ -157,6 +158,35 @@ def test_an_answer_streams_its_stages_disables_ask_and_ends_with_chips_and_the_p
     assert known["1"][0].marker == 1 and history[-1]["role"] == "assistant"
     assert "Answer 1 · source 1" in panel and "<mark>" in panel
     assert last[6]["interactive"] is True and last[7]["visible"] is False
+
+
+def chat_updates(updates: AsyncIterator[Any]) -> list[Any]:
+    """Every update an (async) chat handler yields, run to its end as Gradio would."""
+
+    async def collect() -> list[Any]:
+        return [update async for update in updates]
+
+    return asyncio.run(collect())
+
+
+def test_an_answer_stopped_while_the_model_drafts_it_ends_and_the_model_is_free_for_the_next(assistant: Assistant) -> None:
+    from tests.test_llm import _wait_idle
+
+    async def stop_while_drafting() -> list[str]:
+        updates = ChatHandlers(assistant).respond(BORDER_QUESTION, [], [], {}, 5, False)
+        shown = []
+        async for update in updates:
+            shown.append(update[0][-1]["content"])
+            if "Writing the answer" in shown[-1]:
+                break
+        await updates.aclose()  # what Stop does to the running handler (Gradio cancels its task)
+        return shown
+
+    shown = asyncio.run(stop_while_drafting())
+
+    assert "Writing the answer" in shown[-1] and not any("rag-answer" in s and "rag-status" not in s for s in shown)
+    assert not any(slot.get("is_processing") for slot in _wait_idle(assistant.llm))  # the model call was cancelled
+    assert assistant.llm.complete([{"role": "user", "content": "Say yes."}], max_tokens=2).text  # and takes the next
 
 
 def test_stop_keeps_the_words_so_far_and_gives_ask_back(assistant: Assistant) -> None:
@@ -287,7 +317,7 @@ def test_the_ask_endpoint_turns_an_empty_question_into_an_error_message_not_a_tr
 
 
 def test_an_empty_question_in_the_chat_becomes_a_polite_message(assistant: Assistant) -> None:
-    *_, last = ChatHandlers(assistant).respond("", [], [], {}, 4, False)
+    *_, last = chat_updates(ChatHandlers(assistant).respond("", [], [], {}, 4, False))
 
     assert "couldn't answer" in last[0][-1]["content"] and "empty" in last[0][-1]["content"]
     assert last[6]["interactive"] is True  # Ask is back

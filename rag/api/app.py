@@ -28,11 +28,11 @@ from starlette.concurrency import run_in_threadpool
 from rag.api import chat, documents
 from rag.api.errors import ApiError, install_error_handlers
 from rag.api.limits import BodyLimit
-from rag.api.pump import AnswerSlots
 from rag.api.schemas import ChatCompletionChunk, Health, IndexHealth, LLMHealth
 from rag.api.state import assistant_of
 from rag.assistant import Assistant
 from rag.errors import RagError
+from rag.streaming import AnswerSlots
 from rag.uploads import max_upload_bytes
 
 __all__ = ["ANSWER_SLOTS", "create_app"]

@@ -20,7 +20,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from rag.api.errors import ERROR_RESPONSES, ApiError, error_body, rag_error_status
-from rag.api.pump import pump
 from rag.api.schemas import (
     MODEL_ID,
     ChatCompletion,
@@ -38,6 +37,7 @@ from rag.api.schemas import (
 from rag.api.state import assistant_of, slots_of
 from rag.assistant import validate_question
 from rag.errors import RagError
+from rag.streaming import pump
 from rag.types import Answer, Citation
 
 __all__ = ["router"]

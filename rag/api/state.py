@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from rag.api.pump import AnswerSlots
 from rag.assistant import Assistant
+from rag.streaming import AnswerSlots
 
 __all__ = ["assistant_of", "slots_of"]
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 import gradio as gr
 
 from rag.assistant import Assistant
 from rag.errors import RagError
+from rag.streaming import AnswerSlots, pump
 from rag.types import Answer, Citation, DocumentInfo
 from rag.ui.render import (
     PANEL_PLACEHOLDER,
@@ -68,17 +70,24 @@ def _box_idle() -> Any:
 def _box_busy() -> Any:
     return gr.update(value="", interactive=False, placeholder="Answering… press Stop to ask something else")
 
+
 class ChatHandlers:
     """respond (stream one answer), open_source (a chip), stop, reset, and the document list."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, slots: AnswerSlots | None = None) -> None:
         self.assistant = assistant
+        self.slots = slots or AnswerSlots(assistant.settings.llm_parallel)  # more would only queue inside the LLM
 
     # --- answering ------------------------------------------------------------------------------
-    def respond(
+    async def respond(
         self, message: str, chat: list[Any], history: list[dict[str, str]], known: Cites, k: float, show: bool
-    ) -> Iterator[Outputs]:
-        """Yields (chat, question box, history, citations, panel, passages, Ask, Stop) as the answer progresses."""
+    ) -> AsyncIterator[Outputs]:
+        """Yields (chat, question box, history, citations, panel, passages, Ask, Stop) as the answer progresses.
+
+        Async, with the answer worked on in a thread of its own (`rag.streaming.pump`): Stop cancels this
+        coroutine at once, even while the model is busy on a step that yields nothing for seconds; a
+        synchronous handler would hold Stop until that step ended.
+        """
         message = message or ""
         chat = [*_plain_chat(chat), {"role": "user", "content": escape_html(message)}, {"role": "assistant", "content": ""}]
         run, started = uuid.uuid4().hex[:12], time.monotonic()
@@ -90,9 +99,8 @@ class ChatHandlers:
 
         yield pending()
         try:
-            events = self.assistant.stream(message, history, top_k=int(k))
-            try:
-                for event in events:
+            async with aclosing(pump(self.assistant.stream(message, history, top_k=int(k)), self.slots)) as events:
+                async for event in events:
                     if isinstance(event, Answer):
                         answer = event
                         continue
@@ -102,8 +110,6 @@ class ChatHandlers:
                     else:  # a progress event (rag.types.Progress): its stage and message
                         stage = getattr(event, "message", "") or STAGES.get(getattr(event, "stage", ""), stage)
                     yield pending()
-            finally:  # Stop closes this generator: close the stream now, which ends generation and frees the LLM
-                getattr(events, "close", lambda: None)()
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": render_error(str(exc))}
             yield chat, _box_idle(), history, known, gr.update(), gr.update(), *_idle()
@@ -122,12 +128,13 @@ class ChatHandlers:
         shown = gr.update(value=render_passages(answer.passages, answer.trace.lines()), visible=bool(show))
         yield chat, _box_idle(), history, known, self._newest_panel(answer, index, known), shown, *_idle()
 
-    def respond_example(
+    async def respond_example(
         self, chat: list[Any], history: list[dict[str, str]], known: Cites, k: float, show: bool, evt: gr.SelectData
-    ) -> Iterator[Outputs]:
+    ) -> AsyncIterator[Outputs]:
         """An example question clicked in the empty chat is asked at once."""
         value = evt.value if isinstance(evt.value, dict) else {}
-        yield from self.respond(str(value.get("text", "")), chat, history, known, k, show)
+        async for update in self.respond(str(value.get("text", "")), chat, history, known, k, show):
+            yield update
 
     def _newest_panel(self, answer: Answer, index: int, known: Cites) -> str:
         """The panel follows the newest answer (chat message `index`): its first source, or why there is none."""
@@ -243,4 +250,3 @@ def _plain_chat(chat: list[Any] | None) -> list[dict[str, Any]]:
         role = message.get("role") if isinstance(message, dict) else getattr(message, "role", "assistant")
         out.append({"role": role, "content": content if isinstance(content, str) else str(content)})
     return out
-

@@ -2,9 +2,10 @@
 
 Each answer is iterated in a worker thread of its own, and only that thread ever touches the generator:
 a generator cannot be closed from another thread while it runs. When the consumer goes away (an SSE
-client disconnects), the worker is told to stop; after the event it is waiting for, it closes the
-generator, which is how the Assistant cancels generation. A semaphore bounds how many answers are
-worked on at once; the rest wait their turn without holding a worker busy on the model.
+client disconnects, the UI's Stop cancels its handler), the worker is told to stop; after the event it
+is waiting for, it closes the generator, which is how the Assistant cancels generation. A semaphore
+bounds how many answers are worked on at once; the rest wait their turn without holding a worker busy
+on the model.
 """
 
 from __future__ import annotations
