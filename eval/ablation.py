@@ -30,6 +30,7 @@ COLUMNS = (
     ("two_event_accuracy", "two-event accuracy"),
     ("latency_p50", "latency p50 (s)"),
     ("prompt_tokens_p50", "prompt tokens p50"),
+    ("processed_tokens_p50", "processed p50"),
 )
 
 

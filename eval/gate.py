@@ -84,6 +84,6 @@ def check_splits(summaries: Mapping[str, Mapping[str, Any]], thresholds: Thresho
 def show(metric: str, value: float) -> str:
     if metric.startswith("latency"):
         return f"{value:.1f} s"
-    if metric in ("confidently_wrong", "prompt_tokens_p50"):
+    if metric == "confidently_wrong" or metric.endswith("tokens_p50"):
         return f"{value:g}"
     return f"{value:.1%}"

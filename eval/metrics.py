@@ -22,6 +22,8 @@ Patterns are matched case-insensitively on the answer text with its citation mar
 - two-event accuracy: questions tagged with `events` answered (not refused) with each event's
   figure labelled with its year (eval/events.py says how).
 - prompt tokens p50: median of `Answer.trace.prompt_tokens` over the questions that report it.
+  Processed prompt tokens p50: the same, less the tokens llama.cpp took from its prompt cache
+  (`Answer.trace.cached_tokens`): what the CPU actually read, so what answer time follows.
 - citation recall: answerable questions whose cited files cover every `needs` group (one group,
   all `sources`, unless the question needs several files).
 - recall@k: answerable questions whose first k retrieval ranks cover every `needs` group;
@@ -72,6 +74,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "quote_faithfulness": ("quote faithfulness", True),
     "two_event_accuracy": ("two-event accuracy (each figure with its year)", True),
     "prompt_tokens_p50": ("prompt tokens p50", False),
+    "processed_tokens_p50": ("prompt tokens processed p50 (not from the prompt cache)", False),
     "latency_p50": ("latency p50 (s)", False),
     "latency_p95": ("latency p95 (s)", False),
 }
@@ -90,6 +93,7 @@ class Outcome:
     top_k: int = 4  # ranks the pipeline put in front of the LLM
     events: tuple[tuple[str, str], ...] = ()  # (label, text) of the pipeline's per-event answers
     prompt_tokens: int | None = None  # summed over the answer's LLM calls; None when not reported
+    cached_tokens: int = 0  # of prompt_tokens, taken from the engine's prompt cache
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # for the report only
 
 
@@ -117,6 +121,7 @@ class Score:
     events_ok: bool | None = None  # None unless the question spans several events
     events_missing: tuple[str, ...] = ()  # event labels whose figure is missing or not labelled
     prompt_tokens: int | None = None
+    processed_tokens: int | None = None  # prompt_tokens less those from the prompt cache
 
     @property
     def passed(self) -> bool:
@@ -222,6 +227,7 @@ def score(gold: Gold, outcome: Outcome) -> Score:
         events_ok=events_ok,
         events_missing=events_missing,
         prompt_tokens=outcome.prompt_tokens or None,
+        processed_tokens=outcome.prompt_tokens - outcome.cached_tokens if outcome.prompt_tokens else None,
     )
 
 
@@ -232,6 +238,7 @@ def summarise(scores: Sequence[Score]) -> dict[str, float | int | None]:
     answered = [s for s in scores if not s.refused]  # a refusal's (correction's) citations are not judged
     cited_total = sum(s.cited_total for s in answered)
     tokens = [float(s.prompt_tokens) for s in scores if s.prompt_tokens]
+    processed = [float(s.processed_tokens) for s in scores if s.processed_tokens is not None]
     quotes_total = sum(s.quotes_total for s in scores)
     seconds = [s.seconds for s in scores]
     return {
@@ -251,6 +258,7 @@ def summarise(scores: Sequence[Score]) -> dict[str, float | int | None]:
         "latency_p95": percentile(seconds, 95),
         "two_event_accuracy": _rate([s for s in scores if s.events_ok is not None], lambda s: bool(s.events_ok)),
         "prompt_tokens_p50": percentile(tokens, 50),
+        "processed_tokens_p50": percentile(processed, 50),
         "passed": sum(1 for s in scores if s.passed),
     }
 

@@ -47,7 +47,7 @@ def fmt(metric: str, value: Any) -> str:
         return f"{value:.1f}"
     if metric == "mrr":
         return f"{value:.2f}"
-    if metric in ("confidently_wrong", "prompt_tokens_p50"):
+    if metric == "confidently_wrong" or metric.endswith("tokens_p50"):
         return f"{value:g}"
     return f"{value:.0%}"
 

@@ -212,6 +212,7 @@ def merge_answers(question: str, standalone: str, parts: Sequence[Answer], secon
         "; ".join(part.trace.refusal_reason for part in parts if part.trace.refusal_reason),
         sum(part.trace.prompt_tokens for part in parts),
         sum(part.trace.llm_calls for part in parts),
+        sum(part.trace.cached_tokens for part in parts),
     )
     if all(part.refused for part in parts):
         return Answer(question, REFUSAL, True, [], passages, standalone, seconds, [], trace)

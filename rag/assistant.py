@@ -190,18 +190,21 @@ class Assistant:
     ) -> Generator[Event, None, Answer]:
         """One (non-compound) question's verified `Answer`, with `Progress` on the way; `settings`: this call's."""
         settings = settings or self.settings
+        llm = self.llm.metered()  # every model call of this answer, counted once here
         if is_legacy(settings):
-            return (yield from legacy_answer(settings, self.llm, self.embedder.get_text_embedding_batch, retriever, question, top_k))
-        model = ModelChecker(self.llm) if settings.verify_claims else None
-        verifier = Verifier(
-            self._scorer(), model.yes_no if model else None, settings.verify_threshold, model.extract if model else None
-        )
-        pipeline = AnswerPipeline(settings, self.llm, retriever, self._scorer(), verifier)
-        answer = yield from pipeline.run(question, top_k)
+            answer = yield from legacy_answer(settings, llm, self.embedder.get_text_embedding_batch, retriever, question, top_k)
+        else:
+            model = ModelChecker(llm) if settings.verify_claims else None
+            verifier = Verifier(
+                self._scorer(), model.yes_no if model else None, settings.verify_threshold, model.extract if model else None
+            )
+            answer = yield from AnswerPipeline(settings, llm, retriever, self._scorer(), verifier).run(question, top_k)
+        calls = llm.calls or []
         trace = replace(
             answer.trace,
-            prompt_tokens=answer.trace.prompt_tokens + verifier.prompt_tokens,
-            llm_calls=answer.trace.llm_calls + verifier.calls,
+            prompt_tokens=sum(c.prompt_tokens for c in calls),
+            cached_tokens=sum(c.cached_tokens for c in calls),
+            llm_calls=len(calls),
         )
         return replace(answer, trace=trace)
 

@@ -17,15 +17,14 @@ class ModelChecker:
     def __init__(self, llm: ChatLLM) -> None:
         self.llm = llm
 
-    def yes_no(self, instruction: str, text: str) -> tuple[float, int]:
-        """p(yes) from the first token's log-probabilities (never from free text), and the prompt's tokens."""
+    def yes_no(self, instruction: str, text: str) -> float:
+        """p(yes) from the first token's log-probabilities (never from free text)."""
         messages = [{"role": "system", "content": _CHECKER}, {"role": "user", "content": f"{text}\n{instruction}"}]
         completion = self.llm.complete(messages, max_tokens=1, top_logprobs=10)
         top = completion.logprobs[0].top if completion.logprobs else {}
-        return p_yes_from_logprobs(top), completion.prompt_tokens
+        return p_yes_from_logprobs(top)
 
-    def extract(self, instruction: str, text: str) -> tuple[str, int]:
-        """A short answer of a few words, and the prompt's tokens."""
+    def extract(self, instruction: str, text: str) -> str:
+        """A short answer of a few words."""
         messages = [{"role": "system", "content": instruction}, {"role": "user", "content": text}]
-        completion = self.llm.complete(messages, max_tokens=16)
-        return completion.text, completion.prompt_tokens
+        return self.llm.complete(messages, max_tokens=16).text

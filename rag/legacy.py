@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from rag.answering import answer_messages, finish_answer, refusal
 from rag.config import Settings
-from rag.llm import ChatLLM, Completion
+from rag.llm import ChatLLM
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Progress, Trace
 
@@ -35,8 +35,6 @@ def legacy_answer(
     if found.best_similarity < settings.min_relevance or not found.context:
         return refusal(question, found.passages, question, 0.0)
     yield Progress("writing", "Writing the answer…")
-    usage: list[Completion] = []
-    draft = "".join(llm.stream(answer_messages(question, found.context), max_tokens=settings.max_answer_tokens, usage=usage))
+    draft = "".join(llm.stream(answer_messages(question, found.context), max_tokens=settings.max_answer_tokens))
     answer = finish_answer(question, question, draft, found.passages, embed, settings.min_support, 0.0)
-    tokens = sum(u.prompt_tokens for u in usage)
-    return replace(answer, trace=Trace(draft=draft, prompt_tokens=tokens, llm_calls=len(usage)))
+    return replace(answer, trace=Trace(draft=draft))  # its token counts: the Assistant's, from its metered LLM

@@ -53,6 +53,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     logprobs: list[TokenLogprob]  # one per generated token when top_logprobs > 0, else empty
+    cached_tokens: int = 0  # of prompt_tokens, those the engine took from its prompt cache instead of processing
 
 
 class ChatLLM:
@@ -62,6 +63,19 @@ class ChatLLM:
         self.engine = engine
         self.context_window = context_window  # tokens one request may use (prompt + answer)
         self.max_tokens = max_tokens  # the settings' answer cap, reported to llama-index
+        self.calls: list[Completion] | None = None  # a metered copy's record of its calls
+
+    def metered(self) -> ChatLLM:
+        """A copy on the same engine that records every call's `Completion` in `.calls` (one per answer:
+        its prompt tokens, cached and processed, are counted in one place, whatever made the call)."""
+        copy = ChatLLM(self.engine, context_window=self.context_window, max_tokens=self.max_tokens)
+        copy.calls = []
+        return copy
+
+    def _record(self, completion: Completion) -> Completion:
+        if self.calls is not None:
+            self.calls.append(completion)
+        return completion
 
     @property
     def where(self) -> str:
@@ -93,7 +107,7 @@ class ChatLLM:
         except (KeyError, IndexError, TypeError, AttributeError) as exc:
             raise LLMError(f"{self.where} returned a chat completion without the expected fields ({exc!r}).") from exc
         prompt, completion = _usage(data)
-        return Completion(text, prompt, completion, logprobs)
+        return self._record(Completion(text, prompt, completion, logprobs, _cached(data)))
 
     def stream(
         self,
@@ -122,8 +136,9 @@ class ChatLLM:
                         yield delta
         finally:
             events.close()
+        done = self._record(Completion("".join(parts), *_usage(counts), [], _cached(counts)))
         if usage is not None:
-            usage.append(Completion("".join(parts), *_usage(counts), []))
+            usage.append(done)
 
     def count_tokens(self, messages: Messages) -> int:
         """Prompt tokens of a chat, template included: the tokenizer where the engine has one, else a 1-token request."""
@@ -159,6 +174,12 @@ def _request(messages: Messages, max_tokens: int, stop: list[str] | None, stream
 def _usage(data: Body) -> tuple[int, int]:
     usage = data.get("usage") or {}
     return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+
+
+def _cached(data: Body) -> int:
+    """Prompt tokens served from the engine's prompt cache: OpenAI's usage field, else llama.cpp's timings."""
+    details = (data.get("usage") or {}).get("prompt_tokens_details") or {}
+    return int(details.get("cached_tokens") or (data.get("timings") or {}).get("cache_n") or 0)
 
 
 def _token_logprob(entry: Body) -> TokenLogprob:

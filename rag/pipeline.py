@@ -20,7 +20,7 @@ from rag.citations import make_citation, offset_map, split_claims
 from rag.config import Settings
 from rag.dating import year_of
 from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
-from rag.llm import ChatLLM, Completion, Messages
+from rag.llm import ChatLLM, Messages
 from rag.premise import PremiseCheck
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
@@ -65,9 +65,7 @@ class AnswerPipeline:
         yield Progress("reading", f"Reading {len(evidence)} {'sentences' if settings.sentence_evidence else 'passages'} from {articles} article{'s' * (articles != 1)}…")
         lines = evidence_lines(evidence, dated=settings.time_aware)
         yield Progress("writing", "Writing the answer…")
-        usage: list[Completion] = []
-        draft = yield from self._draft(evidence_messages(question, lines), usage)
-        prompt_tokens = sum(u.prompt_tokens for u in usage)
+        draft = yield from self._draft(evidence_messages(question, lines))
         claims = [replace(c, text=settled(question, c.text)) for c in split_claims(draft) if re.search(r"\w", c.text)]
         yield Progress("checking", f"Checking {max(len(claims), 1)} claim{'s' * (len(claims) > 1)} against the evidence…")
         checks: list[Check] = []
@@ -93,7 +91,7 @@ class AnswerPipeline:
             quoted, fallback_checks = self._quote_best(question, candidates, premise)
             checks.extend(fallback_checks)
             kept.extend(quoted)
-        trace = Trace(lines, draft, checks, "", prompt_tokens + self.verifier.prompt_tokens, len(usage) + self.verifier.calls)
+        trace = Trace(lines, draft, checks)  # its token counts: the Assistant's, from its metered LLM
         if not kept:
             reason = "the model found no answer in the evidence" if declined else "no claim of the draft is stated by the evidence"
             return self._correct_or_refuse(question, found.passages, pool, premise, checks, reason, trace, evidence)
@@ -211,11 +209,11 @@ class AnswerPipeline:
                     return Answer(question, text, True, _citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
         return self._refuse(question, passages, reason, trace)
 
-    def _draft(self, messages: Messages, usage: list[Completion]) -> Generator[Progress, None, str]:
+    def _draft(self, messages: Messages) -> Generator[Progress, None, str]:
         """The model's draft, unverified so never shown. A `Progress` every few tokens is where a consumer
         that has gone away (Stop, a closed connection) closes this run, and with it the model call."""
         parts: list[str] = []
-        with closing(self.llm.stream(messages, max_tokens=self.settings.max_answer_tokens, usage=usage)) as deltas:
+        with closing(self.llm.stream(messages, max_tokens=self.settings.max_answer_tokens)) as deltas:
             for delta in deltas:
                 parts.append(delta)
                 if len(parts) % _DRAFT_TICK == 0:
@@ -252,5 +250,5 @@ def _verbatim(passage: Passage, span: tuple[int, int]) -> tuple[int, int]:
 def _with(trace: Trace, checks: list[Check] | None, reason: str | None = None) -> Trace:
     return Trace(
         trace.evidence, trace.draft, list(checks if checks is not None else trace.checks),
-        reason if reason is not None else trace.refusal_reason, trace.prompt_tokens, trace.llm_calls,
+        reason if reason is not None else trace.refusal_reason,
     )

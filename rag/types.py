@@ -74,6 +74,7 @@ class Trace:
     refusal_reason: str = ""  # empty when the answer was given
     prompt_tokens: int = 0  # summed over every LLM call of this answer
     llm_calls: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, those taken from the engine's prompt cache: not processed again
 
     def lines(self) -> list[str]:
         """The trace as readable lines (for `rag ask --explain` and the UI)."""
@@ -86,7 +87,10 @@ class Trace:
             out.append(f"  [{mark}] {check.kind} {check.score:.2f}: {check.claim}{note}")
         if self.refusal_reason:
             out.append(f"Refused: {self.refusal_reason}")
-        out.append(f"LLM calls: {self.llm_calls}, prompt tokens: {self.prompt_tokens}")
+        out.append(
+            f"LLM calls: {self.llm_calls}, prompt tokens: {self.prompt_tokens} "
+            f"({self.prompt_tokens - self.cached_tokens} processed, {self.cached_tokens} from the prompt cache)"
+        )
         return out
 
 

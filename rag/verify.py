@@ -36,8 +36,8 @@ __all__ = [
     "asks_for_a_kind", "settled",
 ]
 
-YesNo = Callable[[str, str], tuple[float, int]]  # (instruction, text) -> (p(yes), prompt tokens)
-Extract = Callable[[str, str], tuple[str, int]]  # (instruction, text) -> (short reply, prompt tokens)
+YesNo = Callable[[str, str], float]  # (instruction, text) -> p(yes)
+Extract = Callable[[str, str], str]  # (instruction, text) -> a short reply
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
 _NOT_NAMES = frozenset(
@@ -94,8 +94,6 @@ class Verifier:
         self.yes_no = yes_no  # None: lexical checks only (the ablation without the model check)
         self.extract = extract  # None: a doubted claim's sentence is quoted without asking again
         self.threshold = threshold
-        self.prompt_tokens = 0
-        self.calls = 0
 
     def verify(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> Verdict:
         """Is `claim` (one sentence of the answer, markers removed) stated by one of its evidence sentences?"""
@@ -137,18 +135,13 @@ class Verifier:
         """May `item` be quoted for the doubted `claim`? Only if, asked the question alone, it gives the claim's answer."""
         if self.extract is None:
             return Check(claim, "re-ask", True, 1.0, item.sentence, item.passage.source)
-        short, tokens = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {item.text}\nQuestion: {question}")
-        self.prompt_tokens += tokens
-        self.calls += 1
+        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {item.text}\nQuestion: {question}")
         why = disagreement(question, short, claim, item.text)
         return Check(claim, "re-ask", not why, 0.0 if why else 1.0, item.sentence, item.passage.source, why or f"asked again: “{short.strip()}”")
 
     def ask(self, instruction: str, text: str) -> float:
         assert self.yes_no is not None
-        p_yes, tokens = self.yes_no(instruction, text)
-        self.prompt_tokens += tokens
-        self.calls += 1
-        return p_yes
+        return self.yes_no(instruction, text)
 
     def _candidates(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> list[Evidence]:
         """Marked sentences best-first, then the best-supporting unmarked one: at most three tries."""

@@ -430,6 +430,12 @@ def test_prompt_tokens_p50_is_the_median_of_the_answers_that_report_it() -> None
     assert summarise([score(PUTIN, outcome())])["prompt_tokens_p50"] is None
 
 
+def test_processed_tokens_are_the_prompt_tokens_the_prompt_cache_did_not_serve() -> None:
+    scores = [score(PUTIN, outcome(prompt_tokens=t, cached_tokens=c)) for t, c in ((100, 40), (300, 0), (200, 150), (None, 0))]
+    assert summarise(scores)["processed_tokens_p50"] == 60  # of 60, 300 and 50
+    assert summarise(scores)["prompt_tokens_p50"] == 200
+
+
 def test_metrics_are_given_per_split_and_per_category() -> None:
     dev, test = replace(PUTIN, split="dev"), replace(PARIS, split="test")
     splits = summarise_by_split([score(dev, outcome()), score(test, outcome("x", refused=True, cited=()))])
@@ -579,14 +585,14 @@ def test_the_real_settings_accept_the_ablation_names_they_define() -> None:
 
 def test_the_report_has_per_split_tables_and_the_ablation_table(tmp_path: Path) -> None:
     gold = [replace(PUTIN, split="dev"), replace(PARIS, split="test")]
-    full = _run("ours", gold, [outcome(prompt_tokens=200), outcome("x", refused=True, cited=())])
+    full = _run("ours", gold, [outcome(prompt_tokens=200, cached_tokens=80), outcome("x", refused=True, cited=())])
     off = _run("without verify_claims", gold, [outcome("Medvedev [1].", seconds=2.0), outcome("Paris [1].", cited=(A,))])
     paths = write_outputs(tmp_path, gold, [full], Settings(), partial=False, split="all", ablations=[full, off])
     report = (tmp_path / "report.md").read_text()
     assert "## ours: metrics per split" in report and "| metric | all | dev | test |" in report
     assert "## ours, test questions: metrics per category" in report
-    assert "| without verify_claims | 0% | 0% | 2 | 0% | n/a | 1.5 | n/a | 1.50× |" in report
-    assert "| ours | 100% | 0% | 0 | 100% | n/a | 1.0 | 200 | 1.00× |" in report
+    assert "| without verify_claims | 0% | 0% | 2 | 0% | n/a | 1.5 | n/a | n/a | 1.50× |" in report
+    assert "| ours | 100% | 0% | 0 | 100% | n/a | 1.0 | 200 | 120 | 1.00× |" in report
     data = json.loads(paths[0].read_text())
     assert data["ablation"]["without verify_claims"]["summary"]["overall"]["confidently_wrong"] == 2
     assert data["runs"]["ours"]["questions"][1]["split"] == "test"

@@ -97,7 +97,18 @@ def test_streamed_deltas_join_to_the_text_of_a_plain_completion(llm: ChatLLM) ->
     whole = llm.complete(COUNT, max_tokens=12)
     assert len(deltas) > 1
     assert "".join(deltas) == whole.text  # greedy decoding: the same tokens either way
-    assert usage == [Completion(whole.text, whole.prompt_tokens, whole.completion_tokens, [])]
+    assert [(u.text, u.prompt_tokens, u.completion_tokens) for u in usage] == [(whole.text, whole.prompt_tokens, whole.completion_tokens)]
+
+
+def test_a_metered_copy_counts_every_call_and_what_the_prompt_cache_saved(llm: ChatLLM) -> None:
+    metered = llm.metered()
+    first = metered.complete(COUNT, max_tokens=2)
+    again = "".join(metered.stream(COUNT, max_tokens=2))  # the same prompt: llama.cpp reuses its cached prefix
+
+    assert again and [c.prompt_tokens for c in metered.calls or []] == [first.prompt_tokens] * 2
+    assert (metered.calls or [])[1].cached_tokens > first.prompt_tokens // 2  # most of it read from the cache
+    assert all(0 <= c.cached_tokens <= c.prompt_tokens for c in metered.calls or [])
+    assert llm.calls is None  # the original records nothing: each answer meters its own copy
 
 
 def test_closing_a_stream_early_stops_the_generation_and_frees_the_slot(llm: ChatLLM) -> None:

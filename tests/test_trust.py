@@ -60,6 +60,7 @@ def test_every_answer_carries_its_trace(assistant: Assistant) -> None:
     kinds = {check.kind for check in answer.trace.checks if check.passed}
     assert {"figures", "names", "words", "polarity", "model"} <= kinds
     assert answer.trace.evidence and answer.trace.prompt_tokens > 0 and answer.trace.llm_calls >= 2
+    assert 0 < answer.trace.cached_tokens < answer.trace.prompt_tokens  # the shared instructions come from the prompt cache
     assert any(line.startswith("Evidence shown") for line in answer.trace.lines())
 
 
