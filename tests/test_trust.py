@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,12 +56,31 @@ def test_a_runner_up_the_articles_never_name_is_not_made_up_from_the_winners_sen
     assert not re.search(r"\b(?:Tokayev|Nazarbayev)\b", answer.text), answer.text
 
 
-def test_every_answer_carries_its_trace(assistant: Assistant) -> None:
+def test_every_answer_carries_its_trace_with_each_model_call_counted_once(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, counted = assistant.llm.engine, []  # what the engine itself reports, call by call
+    post, events = engine.post, engine.events
+
+    def counted_post(body: dict[str, Any]) -> dict[str, Any]:
+        data = post(body)
+        counted.append(data["usage"]["prompt_tokens"])
+        return data
+
+    def counted_events(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        for chunk in events(body):
+            counted.extend([chunk["usage"]["prompt_tokens"]] if chunk.get("usage") else [])
+            yield chunk
+
+    monkeypatch.setattr(engine, "post", counted_post)
+    monkeypatch.setattr(engine, "events", counted_events)
     answer = assistant.ask("How long is the shared border of Kazakhstan and Russia?")
+
     assert "7,600" in answer.text and {c.source for c in answer.citations} == {S002}
     kinds = {check.kind for check in answer.trace.checks if check.passed}
     assert {"figures", "names", "words", "polarity", "model"} <= kinds
-    assert answer.trace.evidence and answer.trace.prompt_tokens > 0 and answer.trace.llm_calls >= 2
+    assert answer.trace.evidence and answer.trace.llm_calls == len(counted) >= 2
+    assert answer.trace.prompt_tokens == sum(counted)
     assert 0 < answer.trace.cached_tokens < answer.trace.prompt_tokens  # the shared instructions come from the prompt cache
     assert any(line.startswith("Evidence shown") for line in answer.trace.lines())
 
