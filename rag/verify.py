@@ -61,10 +61,12 @@ _LENGTH = re.compile(
 )
 _SHARE_QUESTION = re.compile(r"\bwhat (?:share|percentage|percent|proportion)\b", re.I)
 _SHARE = re.compile(r"\d\s*(?:%|per ?cent)", re.I)
+_COUNT_QUESTION = re.compile(r"\bhow many\b", re.I)
+_NOT_A_COUNT = re.compile(r"\d[\d,.]*\s*(?:%|per ?cent\b)|\b\d{1,3}[- ]years?[- ]old\b", re.I)  # "81 percent", "69-year-old"
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
 _TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
 _NAME_QUESTION = re.compile(
-    r"\b(?:who|whom|whose|(?:which|what) (?:\w+ )?(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
+    r"\b(?:who|whom|whose|(?:which|what) (?:[\w-]+ ){0,2}(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
     re.I,
 )
 _TIME_WORD = re.compile(
@@ -206,6 +208,8 @@ def answers_question(question: str, sentence: str) -> bool:
         return bool(_LENGTH.search(sentence))
     if _SHARE_QUESTION.search(question):
         return bool(_SHARE.search(sentence))
+    if _COUNT_QUESTION.search(question):  # "how many opponents?" is not answered by a vote share or an age
+        return bool(numbers_in(_NOT_A_COUNT.sub(" ", sentence)) - numbers_in(question))
     if _NUMBER_QUESTION.search(question):
         return bool(numbers_in(sentence) - numbers_in(question))
     if _TIME_QUESTION.search(question):

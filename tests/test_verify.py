@@ -70,6 +70,12 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
         ("How many rivals did he face?", "His rivals were little known.", False),
         ("When did Nazarbayev resign?", "Nazarbayev resigned in 2019.", True),
         ("Who congratulated Tokayev?", "Putin congratulated Tokayev.", True),
+        ("Which Central Asian leaders congratulated him?", "Leaders of the region congratulated him.", False),
+        ("Which Central Asian leaders congratulated him?", "The Uzbek and Kyrgyz presidents congratulated him.", True),
+        # A count is not answered by a vote share or an age re-attached to it.
+        ("How many opponents did Tokayev have?", "69-year-old Tokayev led with over 81 percent of the vote.", False),
+        ("How many opponents did Tokayev have?", "Tokayev faced five little-known opponents.", True),
+        ("How much of the vote did he win?", "He won 81 percent of the vote.", True),
     ],
 )
 def test_answers_question_needs_the_kind_of_fact_asked_for(question: str, sentence: str, expected: bool) -> None:
