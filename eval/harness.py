@@ -122,6 +122,7 @@ def outcome_of(answer: Any, quotes: tuple[bool, ...], top_k: int, streamed: str 
         events=tuple((str(e.label), str(e.text)) for e in events),
         prompt_tokens=int(getattr(trace, "prompt_tokens", 0) or 0) or None,
         cached_tokens=int(getattr(trace, "cached_tokens", 0) or 0),
+        evidence=None if trace is None else tuple(str(line) for line in getattr(trace, "evidence", ())),
         extra={
             "draft": draft,
             "refusal": (reason or refusal_kind(draft)) if answer.refused else "",

@@ -28,6 +28,10 @@ Patterns are matched case-insensitively on the answer text with its citation mar
   all `sources`, unless the question needs several files).
 - recall@k: answerable questions whose first k retrieval ranks cover every `needs` group;
   MRR: mean of 1 / the first rank holding an acceptable source (0 when none does).
+- evidence recall: answerable questions whose evidence shown to the model (`Answer.trace.evidence`)
+  matches every `must` regex: the answer was in front of the model. It splits a wrong answer into
+  "never shown" (retrieval and sentence selection) and "shown, not answered" (draft and checks).
+  None for a pipeline that does not report its evidence (the llama-index baseline).
 - quote faithfulness: share of citation quotes found verbatim at their line span and char span.
 """
 
@@ -71,6 +75,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "recall_at_5": ("retrieval recall@5", True),
     "recall_at_k": ("retrieval recall@top_k", True),
     "mrr": ("retrieval MRR", True),
+    "evidence_recall": ("evidence recall (gold answer shown to the model)", True),
     "quote_faithfulness": ("quote faithfulness", True),
     "two_event_accuracy": ("two-event accuracy (each figure with its year)", True),
     "prompt_tokens_p50": ("prompt tokens p50", False),
@@ -94,6 +99,7 @@ class Outcome:
     events: tuple[tuple[str, str], ...] = ()  # (label, text) of the pipeline's per-event answers
     prompt_tokens: int | None = None  # summed over the answer's LLM calls; None when not reported
     cached_tokens: int = 0  # of prompt_tokens, taken from the engine's prompt cache
+    evidence: tuple[str, ...] | None = None  # the evidence lines the model read; None when not reported
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # for the report only
 
 
@@ -122,6 +128,7 @@ class Score:
     events_missing: tuple[str, ...] = ()  # event labels whose figure is missing or not labelled
     prompt_tokens: int | None = None
     processed_tokens: int | None = None  # prompt_tokens less those from the prompt cache
+    evidence_hit: bool | None = None  # the gold answer was in the evidence shown (answerable, evidence reported)
 
     @property
     def passed(self) -> bool:
@@ -200,8 +207,9 @@ def score(gold: Gold, outcome: Outcome) -> Score:
         hit_k: bool | None = covers(_files(outcome.ranking[: outcome.top_k]), gold.groups)
         rank = first_hit_rank(outcome.ranking, acceptable)
         reciprocal: float | None = 1 / rank if rank else 0.0
+        shown = None if outcome.evidence is None else not pattern_faults(" ".join(outcome.evidence), gold.must, ())[0]
     else:
-        correct = covered = hit_5 = hit_k = None
+        correct = covered = hit_5 = hit_k = shown = None
         reciprocal, missing = None, ()
         wrong_but_sourced = not outcome.refused and bool(outcome.cited)
     return Score(
@@ -228,6 +236,7 @@ def score(gold: Gold, outcome: Outcome) -> Score:
         events_missing=events_missing,
         prompt_tokens=outcome.prompt_tokens or None,
         processed_tokens=outcome.prompt_tokens - outcome.cached_tokens if outcome.prompt_tokens else None,
+        evidence_hit=shown,
     )
 
 
@@ -253,6 +262,7 @@ def summarise(scores: Sequence[Score]) -> dict[str, float | int | None]:
         "recall_at_5": _rate(answerable, lambda s: bool(s.hit_at_5)),
         "recall_at_k": _rate(answerable, lambda s: bool(s.hit_at_k)),
         "mrr": sum(s.reciprocal_rank or 0.0 for s in answerable) / len(answerable) if answerable else None,
+        "evidence_recall": _rate([s for s in answerable if s.evidence_hit is not None], lambda s: bool(s.evidence_hit)),
         "quote_faithfulness": sum(s.quotes_ok for s in scores) / quotes_total if quotes_total else None,
         "latency_p50": percentile(seconds, 50),
         "latency_p95": percentile(seconds, 95),

@@ -37,4 +37,5 @@ def legacy_answer(
     yield Progress("writing", "Writing the answer…")
     draft = "".join(llm.stream(answer_messages(question, found.context), max_tokens=settings.max_answer_tokens))
     answer = finish_answer(question, question, draft, found.passages, embed, settings.min_support, 0.0)
-    return replace(answer, trace=Trace(draft=draft))  # its token counts: the Assistant's, from its metered LLM
+    shown = [f"[{passage.number}] {passage.text}" for passage in found.context]  # what its prompt held
+    return replace(answer, trace=Trace(shown, draft))  # its token counts: the Assistant's, from its metered LLM

@@ -194,6 +194,24 @@ def test_recall_at_k_and_mrr_follow_the_rank_of_the_first_acceptable_source() ->
     assert score(PUTIN, outcome(ranking=((C,),))).reciprocal_rank == 0.0
 
 
+def test_evidence_recall_tells_a_never_shown_answer_from_one_shown_and_missed() -> None:
+    shown = ("[1] (2022) However, Russian President Vladimir Putin congratulated Tokayev.",)
+    never = ("[1] (2019) Tokayev won nearly 71 percent of the vote.",)
+    missed = score(PUTIN, outcome("The documents do not say.", refused=True, cited=(), evidence=shown))
+    unseen = score(PUTIN, outcome("The documents do not say.", refused=True, cited=(), evidence=never))
+    assert missed.evidence_hit is True and unseen.evidence_hit is False
+    assert summarise([missed, unseen])["evidence_recall"] == 0.5
+    # Every part of the answer must have been shown: Xi is missing from Putin's sentence.
+    assert score(BOTH, outcome(evidence=shown)).evidence_hit is False
+
+
+def test_evidence_recall_is_not_judged_for_a_pipeline_that_does_not_report_its_evidence() -> None:
+    assert score(PUTIN, outcome()).evidence_hit is None
+    assert score(PARIS, outcome(evidence=("[1] Paris is the capital.",))).evidence_hit is None
+    assert summarise([score(PUTIN, outcome())])["evidence_recall"] is None
+    assert score(PUTIN, outcome(evidence=())).evidence_hit is False  # refused before any evidence: never shown
+
+
 def test_recall_at_top_k_only_counts_what_the_model_was_shown() -> None:
     ranking = ((C,), (C,), (A,))
     assert score(PUTIN, outcome(ranking=ranking, top_k=2)).hit_at_k is False
@@ -507,10 +525,11 @@ def test_a_follow_up_is_asked_with_its_history() -> None:
 
 
 def test_an_answer_is_reduced_with_its_trace_events_and_tokens() -> None:
-    trace = Trace(draft="Putin did.", refusal_reason="", prompt_tokens=240, llm_calls=2)
+    trace = Trace(["[1] (2022) Putin congratulated him."], "Putin did.", refusal_reason="", prompt_tokens=240, llm_calls=2)
     answer = Answer("q", "Putin [1].", False, events=[EventAnswer("2022", "Putin [1].", (A,))], trace=trace)
     result = outcome_of(answer, (), 5)
     assert result.prompt_tokens == 240 and result.events == (("2022", "Putin [1]."),)
+    assert result.evidence == ("[1] (2022) Putin congratulated him.",)
     assert result.extra["llm_calls"] == 2 and result.extra["events"][0]["sources"] == [A]
     refused = Answer("q", "No.", True, trace=Trace(refusal_reason="premise: no 2019 turnout"))
     assert outcome_of(refused, (), 5).prompt_tokens is None  # 0 = not measured
@@ -522,6 +541,7 @@ def test_an_answer_is_reduced_with_its_trace_events_and_tokens() -> None:
         passages: list[Any] = []
 
     assert outcome_of(Bare(), (), 5).prompt_tokens is None and outcome_of(Bare(), (), 5).events == ()
+    assert outcome_of(Bare(), (), 5).evidence is None  # not reported, so not judged
 
 
 # --- the gate per split, and the ablation plumbing -------------------------------------------
