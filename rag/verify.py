@@ -63,6 +63,7 @@ _SHARE_QUESTION = re.compile(r"\bwhat (?:share|percentage|percent|proportion)\b"
 _SHARE = re.compile(r"\d\s*(?:%|per ?cent)", re.I)
 _COUNT_QUESTION = re.compile(r"\bhow many\b", re.I)
 _NOT_A_COUNT = re.compile(r"\d[\d,.]*\s*(?:%|per ?cent\b)|\b\d{1,3}[- ]years?[- ]old\b", re.I)  # "81 percent", "69-year-old"
+_QUANTITY = re.compile(r"\b(?:dozens?|hundreds|thousands|millions)\b", re.I)  # "a few dozen", "hundreds of police"
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
 _TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
 _NAME_QUESTION = re.compile(
@@ -209,7 +210,8 @@ def answers_question(question: str, sentence: str) -> bool:
     if _SHARE_QUESTION.search(question):
         return bool(_SHARE.search(sentence))
     if _COUNT_QUESTION.search(question):  # "how many opponents?" is not answered by a vote share or an age
-        return bool(numbers_in(_NOT_A_COUNT.sub(" ", sentence)) - numbers_in(question))
+        counts = numbers_in(_NOT_A_COUNT.sub(" ", sentence)) - numbers_in(question)
+        return bool(counts or _quantities(sentence) - _quantities(question))
     if _NUMBER_QUESTION.search(question):
         return bool(numbers_in(sentence) - numbers_in(question))
     if _TIME_QUESTION.search(question):
@@ -217,6 +219,11 @@ def answers_question(question: str, sentence: str) -> bool:
     if _NAME_QUESTION.search(question):
         return any(not mentions(question, name) for name in proper_names(sentence))
     return True
+
+
+def _quantities(text: str) -> set[str]:
+    """Counts given in words, not figures: a reporter's "a few dozen" answers "how many" as its source does."""
+    return {match.lower().rstrip("s") for match in _QUANTITY.findall(text)}
 
 
 def mentions(text: str, name: str) -> bool:

@@ -75,6 +75,10 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
         # A count is not answered by a vote share or an age re-attached to it.
         ("How many opponents did Tokayev have?", "69-year-old Tokayev led with over 81 percent of the vote.", False),
         ("How many opponents did Tokayev have?", "Tokayev faced five little-known opponents.", True),
+        # A count in words is a count: reporters write "a few dozen" when they did not count.
+        ("How many people did police detain?", "Police detained a few dozen people.", True),
+        ("How many police gathered?", "Hundreds of police gathered at the park.", True),
+        ("How many of the hundreds of protesters were detained?", "Hundreds of protesters marched.", False),
         ("How much of the vote did he win?", "He won 81 percent of the vote.", True),
     ],
 )
