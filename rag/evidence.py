@@ -25,8 +25,8 @@ __all__ = ["Evidence", "Embed", "Scorer", "select_evidence", "whole_passages", "
 Embed = Callable[[list[str]], list[list[float]]]
 
 _PRONOUN_START = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|That|Those)\b")
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[.,]\d+)*")
-_STOP = frozenset(
+WORD = re.compile(r"[A-Za-z0-9]+(?:[.,]\d+)*")
+STOP_WORDS = frozenset(
     "a an the of in on at to for by with and or is was were are be been has have had that this its it as from his her "
     "their he she they which who whom whose what when where why how did does do many much according said says".split()
 )
@@ -85,7 +85,7 @@ class Scorer:
 
 def content_stems(text: str) -> set[str]:
     """Content words cut to five letters, so "congratulated" meets "congratulations"."""
-    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP}
+    return {w.lower()[:5] for w in WORD.findall(text) if w.lower() not in STOP_WORDS}
 
 
 def select_evidence(
@@ -155,7 +155,7 @@ def _sentences(passages: Sequence[Passage]) -> list[tuple[str, str, Passage, tup
         spans = sentence_spans(passage.text)
         for index, (start, end) in enumerate(spans):
             sentence = passage.text[start:end]
-            if len(_WORD.findall(sentence)) < 3:
+            if len(WORD.findall(sentence)) < 3:
                 continue
             context = sentence
             if index and _PRONOUN_START.match(sentence):
@@ -193,7 +193,7 @@ def _copies(
 
 def _same(a: str, b: str) -> bool:
     """The same sentence up to an outlet's style ("81%" / "81 percent", "St." / "Saint")."""
-    words_a, words_b = {w.lower() for w in _WORD.findall(a)}, {w.lower() for w in _WORD.findall(b)}
+    words_a, words_b = {w.lower() for w in WORD.findall(a)}, {w.lower() for w in WORD.findall(b)}
     union = words_a | words_b
     return bool(union) and len(words_a & words_b) / len(union) >= 0.75
 

@@ -24,7 +24,7 @@ from rag.llm import ChatLLM, Messages
 from rag.premise import PremiseCheck
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
-from rag.verify import Verifier, answers_question, asks_for_a_kind, is_yes_no, settled
+from rag.verify import Verifier, answers_question, asks_for_a_kind, is_yes_no, settled, speaks_of
 
 __all__ = ["AnswerPipeline", "Step"]
 
@@ -225,8 +225,10 @@ class AnswerPipeline:
 
 
 def _quotable(question: str, item: Evidence) -> bool:
-    """May this sentence stand in for a doubted claim? Yes/no questions, and sentences holding the kind of fact asked for."""
-    return is_yes_no(question) or (asks_for_a_kind(question) and answers_question(question, item.text))
+    """May this sentence stand in for a doubted claim? One that speaks of what a yes/no question asks, or holds the kind of fact asked for."""
+    if is_yes_no(question):
+        return speaks_of(question, item.text)
+    return asks_for_a_kind(question) and answers_question(question, item.text)
 
 
 def _citations(item: Evidence, marker: int) -> list[Citation]:

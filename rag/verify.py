@@ -25,15 +25,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from nltk.stem import PorterStemmer
+
 from rag.citations import numbers_in
-from rag.evidence import Evidence, Scorer, content_stems
+from rag.evidence import STOP_WORDS, WORD, Evidence, Scorer, content_stems
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
 from rag.sentences import sentence_spans
 from rag.types import Check
 
 __all__ = [
     "Verdict", "Verifier", "proper_names", "answers_question", "mentions", "YesNo", "p_yes_from_logprobs", "is_yes_no",
-    "asks_for_a_kind", "settled",
+    "asks_for_a_kind", "settled", "speaks_of",
 ]
 
 YesNo = Callable[[str, str], float]  # (instruction, text) -> p(yes)
@@ -50,6 +52,7 @@ _NEGATIVE = ("not", "never", "against", "abstain", "declin", "refus", "reject", 
 _POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
 _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear yes
 _TYPED_THRESHOLD = 0.6
+_STEMMER = PorterStemmer()
 _AGE_QUESTION = re.compile(r"\bhow old\b|\bwhat age\b", re.I)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
 _YES_NO = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.I)
@@ -219,6 +222,22 @@ def answers_question(question: str, sentence: str) -> bool:
     if _NAME_QUESTION.search(question):
         return any(not mentions(question, name) for name in proper_names(sentence))
     return True
+
+
+def speaks_of(question: str, sentence: str) -> bool:
+    """Does the sentence share a word of what the question asks (not only whom it names)?
+
+    A yes/no question is settled by a sentence about its predicate ("considered charismatic": "lacking
+    charisma"); a sentence that only names the same person settles nothing, whatever the model marked.
+    """
+    names = {w.lower() for name in proper_names(question) for w in name.split()}
+    asked = {w for w in _stems(question) if not any(n.startswith(w[:4]) for n in names)}
+    return bool(asked & _stems(sentence))
+
+
+def _stems(text: str) -> set[str]:
+    # Stemmed, then cut: "voted"/"vote" and "charismatic"/"charisma" meet; "did", "the" are left out.
+    return {_STEMMER.stem(w)[:5] for w in WORD.findall(text.lower()) if w not in STOP_WORDS and not w.isdigit()}
 
 
 def _quantities(text: str) -> set[str]:

@@ -8,7 +8,15 @@ import pytest
 
 from rag.evidence import Evidence
 from rag.types import Passage
-from rag.verify import answers_question, lexical_checks, mentions, p_yes_from_logprobs, proper_names, with_previous
+from rag.verify import (
+    answers_question,
+    lexical_checks,
+    mentions,
+    p_yes_from_logprobs,
+    proper_names,
+    speaks_of,
+    with_previous,
+)
 
 ABSTAINED = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
 
@@ -84,6 +92,20 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
 )
 def test_answers_question_needs_the_kind_of_fact_asked_for(question: str, sentence: str, expected: bool) -> None:
     assert answers_question(question, sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Is Tokayev generally considered charismatic?", "Tokayev, if generally considered lacking charisma, showed a ruthless side.", True),
+        ("Did Kazakhstan vote in favour of the resolution?", ABSTAINED, True),  # "voted" is "vote"
+        # Naming the same person is not speaking of what is asked about him.
+        ("Is Tokayev generally considered charismatic?", "Tokayev received congratulations from Central Asian leaders.", False),
+        ("Did any of Tokayev's opponents score double digits?", "Kazakhstan sank into chaos in January, which left 238 dead.", False),
+    ],
+)
+def test_a_yes_no_question_is_settled_only_by_a_sentence_about_what_it_asks(question: str, sentence: str, expected: bool) -> None:
+    assert speaks_of(question, sentence) is expected
 
 
 def test_p_yes_reads_every_spelling_of_yes_and_no() -> None:
