@@ -189,6 +189,23 @@ def test_an_answer_stopped_while_the_model_drafts_it_ends_and_the_model_is_free_
     assert assistant.llm.complete([{"role": "user", "content": "Say yes."}], max_tokens=2).text  # and takes the next
 
 
+def test_after_stop_the_answer_sends_no_further_update_that_would_paint_over_stopped(assistant: Assistant) -> None:
+    from tests.test_llm import _wait_idle
+
+    async def stop_after_the_first_update() -> tuple[list[Any], list[Any]]:
+        handlers = ChatHandlers(assistant)
+        updates = handlers.respond(BORDER_QUESTION, [], [], {}, 5, False)
+        first = await anext(updates)
+        handlers.stop(first[0])  # Stop runs as its own event; Gradio cancels the answer's task only later
+        return first, [update async for update in updates]
+
+    first, after = asyncio.run(stop_after_the_first_update())
+
+    assert 'class="rag-status"' in first[0][-1]["content"]
+    assert after == []  # the next stage would have drawn the status back over "Stopped" and locked Ask again
+    assert not any(slot.get("is_processing") for slot in _wait_idle(assistant.llm))  # and the model call ended
+
+
 def test_stop_keeps_the_words_so_far_and_gives_ask_back(assistant: Assistant) -> None:
     pending = render_status("Writing…", "r", 3, "The border is")
     chat = [{"role": "user", "content": "q"}, {"role": "assistant", "content": [{"type": "text", "text": pending}]}]

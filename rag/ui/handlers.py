@@ -7,9 +7,10 @@ upload rules of `rag.uploads`; all HTML comes from `rag.ui.render`.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Cites = dict[str, list[Citation]]  # chat message index -> that answer's citations, renumbered (per session)
 Outputs = tuple[Any, ...]
+_PENDING_RUN = re.compile(r'data-run="([0-9a-f]+)"')  # the run id that rag.ui.render.render_status writes
 # What the status line says for each stage when the stream gives no message of its own.
 STAGES = {
     "searching": "Searching the articles…",
@@ -77,6 +79,9 @@ class ChatHandlers:
     def __init__(self, assistant: Assistant, slots: AnswerSlots | None = None) -> None:
         self.assistant = assistant
         self.slots = slots or AnswerSlots(assistant.settings.llm_parallel)  # more would only queue inside the LLM
+        # Runs the user stopped. Gradio cancels the answer's task as a separate event, so one more update can
+        # leave it after Stop has already drawn "Stopped" and would paint the pending status back over it.
+        self._stopped: set[str] = set()
 
     # --- answering ------------------------------------------------------------------------------
     async def respond(
@@ -90,8 +95,21 @@ class ChatHandlers:
         """
         message = message or ""
         chat = [*_plain_chat(chat), {"role": "user", "content": escape_html(message)}, {"role": "assistant", "content": ""}]
-        run, started = uuid.uuid4().hex[:12], time.monotonic()
-        stage, draft, answer = STAGES["searching"], "", None
+        run = uuid.uuid4().hex[:12]
+        try:
+            async with aclosing(self._answer(message, chat, history, known, k, show, run)) as updates:
+                async for update in updates:
+                    if run in self._stopped:  # closing `updates` cancels the model call too
+                        return
+                    yield update
+        finally:
+            self._stopped.discard(run)
+
+    async def _answer(
+        self, message: str, chat: list[Any], history: list[dict[str, str]], known: Cites, k: float, show: bool, run: str
+    ) -> AsyncGenerator[Outputs, None]:
+        """`respond`'s updates, whether or not the user has stopped the run meanwhile."""
+        started, stage, draft, answer = time.monotonic(), STAGES["searching"], "", None
 
         def pending() -> Outputs:
             chat[-1] = {"role": "assistant", "content": render_status(stage, run, time.monotonic() - started, draft)}
@@ -151,6 +169,7 @@ class ChatHandlers:
         if chat and chat[-1].get("role") == "assistant":
             content = str(chat[-1].get("content", ""))
             if 'class="rag-status"' in content:  # still pending: keep the words streamed so far, drop the status
+                self._stopped.update(_PENDING_RUN.findall(content))
                 _, _, words = content.partition('<div class="rag-answer">')
                 chat[-1] = {"role": "assistant", "content": render_stopped(f'<div class="rag-answer">{words}' if words else "")}
         return chat, _box_idle(), *_idle()
