@@ -22,9 +22,10 @@ from rag.dating import year_of
 from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
 from rag.llm import ChatLLM, Messages
 from rag.premise import PremiseCheck
+from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, speaks_of
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
-from rag.verify import Verifier, answers_question, asks_for_a_kind, is_yes_no, settled, speaks_of
+from rag.verify import Verifier, settled
 
 __all__ = ["AnswerPipeline", "Step"]
 

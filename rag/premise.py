@@ -16,8 +16,8 @@ from typing import Protocol
 
 from rag.dating import YEAR, year_of
 from rag.evidence import Evidence
+from rag.question_kind import mentions, proper_names
 from rag.types import Passage
-from rag.verify import mentions, proper_names
 
 __all__ = ["PremiseCheck"]
 

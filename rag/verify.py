@@ -19,65 +19,27 @@ renamed"): that is what the model check is for.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from nltk.stem import PorterStemmer
-
 from rag.citations import numbers_in
-from rag.evidence import STOP_WORDS, WORD, Evidence, Scorer, content_stems
+from rag.evidence import Evidence, Scorer, content_stems
+from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, mentions, proper_names
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
 from rag.sentences import sentence_spans
 from rag.types import Check
 
-__all__ = [
-    "Verdict", "Verifier", "proper_names", "answers_question", "mentions", "YesNo", "p_yes_from_logprobs", "is_yes_no",
-    "asks_for_a_kind", "settled", "speaks_of",
-]
+__all__ = ["Verdict", "Verifier", "YesNo", "lexical_checks", "p_yes_from_logprobs", "settled", "with_previous"]
 
 YesNo = Callable[[str, str], float]  # (instruction, text) -> p(yes)
 Extract = Callable[[str, str], str]  # (instruction, text) -> a short reply
 
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
-_NOT_NAMES = frozenset(
-    "The A An In On At Of For And But Yes No It He She They His Her Its Their What Which Who Whom Whose When Where Why How "
-    "Did Does Do Is Was Were Are According After Before During While This That These Those There Monday Tuesday Wednesday "
-    "Thursday Friday Saturday Sunday January February March April May June July August September October November "
-    "December President Leader The documents".split()
-)
 _NEGATIVE = ("not", "never", "against", "abstain", "declin", "refus", "reject", "denie", "deny", "oppos", "lack", "fail", "without")
 _POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
 _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear yes
 _TYPED_THRESHOLD = 0.6
-_STEMMER = PorterStemmer()
-_AGE_QUESTION = re.compile(r"\bhow old\b|\bwhat age\b", re.I)
-_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
-_YES_NO = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.I)
-_LENGTH_QUESTION = re.compile(r"\bhow long\b", re.I)
-_LENGTH = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten)[- ]?(?:years?|months?|weeks?|days?|decades?|km|kilomet\w*|miles?)\b"
-    r"|\bdecades?\b",
-    re.I,
-)
-_SHARE_QUESTION = re.compile(r"\bwhat (?:share|percentage|percent|proportion)\b", re.I)
-_SHARE = re.compile(r"\d\s*(?:%|per ?cent)", re.I)
-_COUNT_QUESTION = re.compile(r"\bhow many\b", re.I)
-_NOT_A_COUNT = re.compile(r"\d[\d,.]*\s*(?:%|per ?cent\b)|\b\d{1,3}[- ]years?[- ]old\b", re.I)  # "81 percent", "69-year-old"
-_QUANTITY = re.compile(r"\b(?:dozens?|hundreds|thousands|millions)\b", re.I)  # "a few dozen", "hundreds of police"
-_NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
-_TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
-_NAME_QUESTION = re.compile(
-    r"\b(?:who|whom|whose|(?:which|what) (?:[\w-]+ ){0,2}(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
-    re.I,
-)
-_TIME_WORD = re.compile(
-    r"\b(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|summer|winter|spring|autumn|week|year)\b",
-    re.I,
-)
 
 # Measured on true and false claim-sentence pairs: asking about the claim alone, as a strict checker,
 # separates them best; adding the question makes the model match its words and say yes.
@@ -181,79 +143,6 @@ def lexical_checks(question: str, claim: str, item: Evidence) -> list[Check]:
         fits = answers_question(question, claim)
         checks.append(Check(claim, "kind", fits, float(fits), sentence, source, "" if fits else "it does not give the kind of fact asked for"))
     return checks
-
-
-def proper_names(text: str) -> list[str]:
-    """Capitalised names, question words and calendar words left out: "Did Putin meet Xi in June?" -> ["Putin", "Xi"]."""
-    names = []
-    for match in _NAME.finditer(text):
-        words = [w for w in re.split(r"[ -]", match.group(0)) if w not in _NOT_NAMES]
-        if words:
-            names.append(" ".join(words))
-    return names
-
-
-def is_yes_no(question: str) -> bool:
-    """"Did Kazakhstan vote for it?": answered by a sentence, whichever way it goes."""
-    return _YES_NO.match(question.strip()) is not None
-
-
-def asks_for_a_kind(question: str) -> bool:
-    """Does the question ask for a figure, an age, a time or a name (a kind a sentence can be seen to hold)?"""
-    kinds = (_AGE_QUESTION, _LENGTH_QUESTION, _SHARE_QUESTION, _NUMBER_QUESTION, _TIME_QUESTION, _NAME_QUESTION)
-    return any(kind.search(question) for kind in kinds)
-
-
-def answers_question(question: str, sentence: str) -> bool:
-    """Does the sentence hold the kind of fact the question asks for (a figure, a time, a name)?"""
-    if _AGE_QUESTION.search(question):
-        return bool(_AGE.search(sentence))
-    if _LENGTH_QUESTION.search(question):
-        return bool(_LENGTH.search(sentence))
-    if _SHARE_QUESTION.search(question):
-        return bool(_SHARE.search(sentence))
-    if _COUNT_QUESTION.search(question):  # "how many opponents?" is not answered by a vote share or an age
-        counts = numbers_in(_NOT_A_COUNT.sub(" ", sentence)) - numbers_in(question)
-        return bool(counts or _quantities(sentence) - _quantities(question))
-    if _NUMBER_QUESTION.search(question):
-        return bool(numbers_in(sentence) - numbers_in(question))
-    if _TIME_QUESTION.search(question):
-        return bool(_TIME_WORD.search(sentence))
-    if _NAME_QUESTION.search(question):
-        return any(not mentions(question, name) for name in proper_names(sentence))
-    return True
-
-
-def speaks_of(question: str, sentence: str) -> bool:
-    """Does the sentence share a word of what the question asks (not only whom it names)?
-
-    A yes/no question is settled by a sentence about its predicate ("considered charismatic": "lacking
-    charisma"); a sentence that only names the same person settles nothing, whatever the model marked.
-    """
-    names = {w.lower() for name in proper_names(question) for w in name.split()}
-    asked = {w for w in _stems(question) if not any(n.startswith(w[:4]) for n in names)}
-    return bool(asked & _stems(sentence))
-
-
-def _stems(text: str) -> set[str]:
-    # Stemmed, then cut: "voted"/"vote" and "charismatic"/"charisma" meet; "did", "the" are left out.
-    return {_STEMMER.stem(w)[:5] for w in WORD.findall(text.lower()) if w not in STOP_WORDS and not w.isdigit()}
-
-
-def _quantities(text: str) -> set[str]:
-    """Counts given in words, not figures: a reporter's "a few dozen" answers "how many" as its source does."""
-    return {match.lower().rstrip("s") for match in _QUANTITY.findall(text)}
-
-
-def mentions(text: str, name: str) -> bool:
-    """Is `name` in `text`, allowing inflection ("Kazakh"/"Kazakhstan") and a typo ("Tokaev")?"""
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    for part in re.findall(r"[a-z0-9]+", name.lower()):
-        if len(part) < 3:
-            continue
-        if not any(w[:5] == part[:5] or difflib.SequenceMatcher(None, w, part).ratio() >= 0.83 for w in words):
-            return False
-    return True
 
 
 def _polarity_flip(claim: str, sentence: str) -> str:

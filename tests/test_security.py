@@ -161,7 +161,7 @@ def test_the_source_panel_refuses_a_forged_citation_pointing_outside(assistant: 
     ["../../etc/evil.txt", "..\\..\\windows\\win.ini.txt", ".bashrc.md", "<script>alert(1)</script>.md", "a b/c?d*e|f.TXT"],
 )
 def test_upload_names_are_sanitised_to_a_plain_file_name(original: str) -> None:
-    from rag.ui_uploads import safe_name
+    from rag.uploads import safe_name
 
     name = safe_name(original)
     assert name and not name.startswith(".")
@@ -170,7 +170,7 @@ def test_upload_names_are_sanitised_to_a_plain_file_name(original: str) -> None:
 
 
 def test_uploads_are_limited_by_type_and_size_and_stored_only_in_the_upload_folder(tmp_path: Path) -> None:
-    from rag.ui_uploads import save_uploads
+    from rag.uploads import save_uploads
 
     incoming = tmp_path / "gradio-cache" / "0f3a"
     incoming.mkdir(parents=True)
@@ -196,7 +196,7 @@ def test_uploads_are_limited_by_type_and_size_and_stored_only_in_the_upload_fold
 
 
 def test_an_upload_folder_inside_the_corpus_is_refused(tmp_path: Path) -> None:
-    from rag.ui_uploads import save_uploads
+    from rag.uploads import save_uploads
 
     (tmp_path / "corpus").mkdir()
     settings = Settings(corpus_dir=tmp_path / "corpus", upload_dir=tmp_path / "corpus" / "uploads")
@@ -210,7 +210,7 @@ HOSTILE = '<script>alert("x")</script> <img src=x onerror=alert(1)> [click](java
 
 
 def test_model_output_and_citations_are_escaped_in_the_chat() -> None:
-    from rag.ui_render import render_answer, render_draft
+    from rag.ui.render import render_answer, render_draft
 
     citation = Citation(source="<b>evil</b>.txt", quote=HOSTILE, lines=(1, 1), score=0.9, marker=1, title=HOSTILE)
     for rendered in (render_answer(Answer("q", HOSTILE + " [1]", False, [citation])), render_draft(HOSTILE)):
@@ -219,7 +219,7 @@ def test_model_output_and_citations_are_escaped_in_the_chat() -> None:
 
 
 def test_document_text_is_escaped_in_the_source_panel(tmp_path: Path) -> None:
-    from rag.ui_render import render_document
+    from rag.ui.render import render_document
 
     path = tmp_path / "hostile.txt"
     path.write_text(f"Headline\n\n{HOSTILE}\n", encoding="utf-8")

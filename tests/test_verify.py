@@ -7,16 +7,9 @@ import math
 import pytest
 
 from rag.evidence import Evidence
+from rag.question_kind import answers_question, mentions, proper_names, speaks_of
 from rag.types import Passage
-from rag.verify import (
-    answers_question,
-    lexical_checks,
-    mentions,
-    p_yes_from_logprobs,
-    proper_names,
-    speaks_of,
-    with_previous,
-)
+from rag.verify import lexical_checks, p_yes_from_logprobs, with_previous
 
 ABSTAINED = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
 
