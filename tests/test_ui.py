@@ -196,7 +196,7 @@ def test_after_stop_the_answer_sends_no_further_update_that_would_paint_over_sto
         handlers = ChatHandlers(assistant)
         updates = handlers.respond(BORDER_QUESTION, [], [], {}, 5, False)
         first = await anext(updates)
-        handlers.stop(first[0])  # Stop runs as its own event; Gradio cancels the answer's task only later
+        await handlers.stop(first[0])  # Stop runs as its own event, beside Gradio's cancel of the answer's task
         return first, [update async for update in updates]
 
     first, after = asyncio.run(stop_after_the_first_update())
@@ -206,11 +206,37 @@ def test_after_stop_the_answer_sends_no_further_update_that_would_paint_over_sto
     assert not any(slot.get("is_processing") for slot in _wait_idle(assistant.llm))  # and the model call ended
 
 
+def test_stop_returns_only_once_the_answers_own_task_has_ended(assistant: Assistant) -> None:
+    from tests.test_llm import _wait_idle
+
+    async def stop_from_another_task() -> tuple[bool, int, int]:
+        handlers = ChatHandlers(assistant)
+        seen: list[Any] = []
+        shown = asyncio.Event()
+
+        async def answer() -> None:  # as Gradio's queue runs an answer: its own task iterating the handler
+            async for update in handlers.respond(BORDER_QUESTION, [], [], {}, 5, False):
+                seen.append(update)
+                shown.set()
+
+        task = asyncio.create_task(answer())
+        await shown.wait()
+        await handlers.stop(seen[0][0])
+        count = len(seen)
+        await asyncio.sleep(0.5)
+        return task.done(), count, len(seen)
+
+    ended, at_stop, later = asyncio.run(stop_from_another_task())
+
+    assert ended and later == at_stop  # nothing can follow "Stopped" onto the page
+    assert not any(slot.get("is_processing") for slot in _wait_idle(assistant.llm))
+
+
 def test_stop_keeps_the_words_so_far_and_gives_ask_back(assistant: Assistant) -> None:
     pending = render_status("Writing…", "r", 3, "The border is")
     chat = [{"role": "user", "content": "q"}, {"role": "assistant", "content": [{"type": "text", "text": pending}]}]
 
-    stopped, box, ask, stop = ChatHandlers(assistant).stop(chat)
+    stopped, box, ask, stop = asyncio.run(ChatHandlers(assistant).stop(chat))
 
     assert "Stopped" in stopped[-1]["content"] and "The border is" in stopped[-1]["content"]
     assert "rag-status" not in stopped[-1]["content"]

@@ -6,6 +6,7 @@ upload rules of `rag.uploads`; all HTML comes from `rag.ui.render`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -79,9 +80,11 @@ class ChatHandlers:
     def __init__(self, assistant: Assistant, slots: AnswerSlots | None = None) -> None:
         self.assistant = assistant
         self.slots = slots or AnswerSlots(assistant.settings.llm_parallel)  # more would only queue inside the LLM
-        # Runs the user stopped. Gradio cancels the answer's task as a separate event, so one more update can
-        # leave it after Stop has already drawn "Stopped" and would paint the pending status back over it.
+        # Gradio cancels an answer's task as an event of its own, beside Stop's: an update the answer sends
+        # meanwhile can reach the page after "Stopped" and paint the status back over it, Ask locked. So
+        # Stop ends the run itself (its task, by run id) and returns only once it is over.
         self._stopped: set[str] = set()
+        self._running: dict[str, asyncio.Task[Any]] = {}
 
     # --- answering ------------------------------------------------------------------------------
     async def respond(
@@ -96,6 +99,9 @@ class ChatHandlers:
         message = message or ""
         chat = [*_plain_chat(chat), {"role": "user", "content": escape_html(message)}, {"role": "assistant", "content": ""}]
         run = uuid.uuid4().hex[:12]
+        task = asyncio.current_task()
+        if task is not None:
+            self._running[run] = task
         try:
             async with aclosing(self._answer(message, chat, history, known, k, show, run)) as updates:
                 async for update in updates:
@@ -104,6 +110,7 @@ class ChatHandlers:
                     yield update
         finally:
             self._stopped.discard(run)
+            self._running.pop(run, None)
 
     async def _answer(
         self, message: str, chat: list[Any], history: list[dict[str, str]], known: Cites, k: float, show: bool, run: str
@@ -163,16 +170,24 @@ class ChatHandlers:
             return render_panel_note("No source for this answer", "The answer cites no passage.")
         return self.open_source(f"{index}:0", known)
 
-    def stop(self, chat: list[Any]) -> Outputs:
+    async def stop(self, chat: list[Any]) -> Outputs:
         """After Stop: the pending answer keeps its words so far, marked stopped; Ask is back."""
         chat = _plain_chat(chat)
         if chat and chat[-1].get("role") == "assistant":
             content = str(chat[-1].get("content", ""))
             if 'class="rag-status"' in content:  # still pending: keep the words streamed so far, drop the status
-                self._stopped.update(_PENDING_RUN.findall(content))
+                await self._end_runs(_PENDING_RUN.findall(content))
                 _, _, words = content.partition('<div class="rag-answer">')
                 chat[-1] = {"role": "assistant", "content": render_stopped(f'<div class="rag-answer">{words}' if words else "")}
         return chat, _box_idle(), *_idle()
+
+    async def _end_runs(self, runs: list[str]) -> None:
+        self._stopped.update(runs)
+        tasks = [self._running[run] for run in runs if run in self._running]
+        tasks = [task for task in tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()  # as Gradio's own cancel does; its model call is closed with it (rag.streaming.pump)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- the source panel -----------------------------------------------------------------------
     def open_source(self, choice: str | None, known: Cites) -> str:
