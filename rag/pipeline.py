@@ -16,7 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass, replace
 
 from rag.answering import REFUSAL, evidence_messages, says_documents_do_not_say, with_markers
-from rag.citations import make_citation, offset_map, split_claims
+from rag.citations import make_citation, numbers_in, offset_map, split_claims
 from rag.config import Settings
 from rag.dating import year_of
 from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
@@ -39,6 +39,7 @@ class _Kept:
     text: str  # the claim, markers removed
     evidence: Evidence
     quoted: bool = False  # the evidence sentence itself stands in for an unsupported claim
+    year: str = ""  # the event year the claim stated from beside the quoted sentence, which the quote must keep
 
 
 class AnswerPipeline:
@@ -84,7 +85,8 @@ class AnswerPipeline:
                     # asked for: the sentence itself, quoted, is the faithful answer if it answers as the claim
                     # did (a yes/no question's sentence settles it either way).
                     if is_yes_no(question) or self._confirmed(question, claim.text, closest, checks):
-                        kept.append(_Kept(closest.text, closest, quoted=True))
+                        year = self.verifier.year_read(closest)
+                        kept.append(_Kept(closest.text, closest, quoted=True, year=year if year in numbers_in(claim.text) else ""))
                     else:
                         rejected.append(closest)
         if not kept and settings.extractive_fallback:
@@ -171,7 +173,7 @@ class AnswerPipeline:
             marker = numbers.setdefault(id(k.evidence), len(numbers) + 1)
             text = f"“{k.text}”" if k.quoted else k.text
             year = year_of(k.evidence.date)
-            if several and year and year not in text:
+            if (several or k.year) and year and year not in text:
                 text = f"{text.rstrip('.')} ({year})."
             sentence = with_markers(text if re.search(r"[.!?”]$", text) else text + ".", f"[{marker}]")
             if sentence not in sentences:

@@ -116,7 +116,9 @@ def _quantities(text: str) -> set[str]:
 
 
 def mentions(text: str, name: str) -> bool:
-    """Is `name` in `text`, allowing inflection ("Kazakh"/"Kazakhstan") and a typo ("Tokaev")?"""
+    """Is `name` in `text`, allowing inflection ("Kazakh"/"Kazakhstan"), a typo ("Tokaev") and an acronym spelled out?"""
+    if len(name) >= 3 and name.isupper() and name.isalpha() and _spelled_out(name).search(text):
+        return True
     words = re.findall(r"[a-z0-9]+", text.lower())
     for part in re.findall(r"[a-z0-9]+", name.lower()):
         if len(part) < 3:
@@ -124,3 +126,9 @@ def mentions(text: str, name: str) -> bool:
         if not any(w[:5] == part[:5] or difflib.SequenceMatcher(None, w, part).ratio() >= 0.83 for w in words):
             return False
     return True
+
+
+def _spelled_out(acronym: str) -> re.Pattern[str]:
+    """"OSCE" as a reporter writes it out: "Organization for Security and Co-operation in Europe"."""
+    link = r"(?:\s+(?:of|for|and|the|in|on)\b)*\s+"
+    return re.compile(r"\b" + link.join(rf"{letter}[\w'’]*(?:-[\w'’]+)*" for letter in acronym) + r"\b")

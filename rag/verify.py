@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.citations import numbers_in
+from rag.dating import YEAR, year_of
 from rag.evidence import Evidence, Scorer, content_stems
 from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, mentions, proper_names
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
@@ -57,8 +58,11 @@ class Verdict:
 
 
 class Verifier:
-    def __init__(self, scorer: Scorer, yes_no: YesNo | None, threshold: float, extract: Extract | None = None) -> None:
+    def __init__(
+        self, scorer: Scorer, yes_no: YesNo | None, threshold: float, extract: Extract | None = None, *, dated: bool = False
+    ) -> None:
         self.scorer = scorer
+        self.dated = dated  # the draft read each sentence with its event's year: "[1] (2019) … stepped down in March"
         self.yes_no = yes_no  # None: lexical checks only (the ablation without the model check)
         self.extract = extract  # None: a doubted claim's sentence is quoted without asking again
         self.threshold = threshold
@@ -69,7 +73,8 @@ class Verifier:
         checks: list[Check] = []
         closest: Evidence | None = None
         for item in candidates:
-            lexical = lexical_checks(question, claim, item)
+            year = self.year_read(item)
+            lexical = lexical_checks(question, claim, item, year)
             checks.extend(lexical)
             if not all(check.passed for check in lexical):
                 # A yes/no question answered the wrong way round still names the right sentence.
@@ -79,7 +84,8 @@ class Verifier:
                 continue
             if self.yes_no is not None:
                 # One model check per claim: the sentence that passed the cheap checks first is the one it names.
-                p_yes = self.ask(CHECK_INSTRUCTION, f"Sentence: {with_previous(item)}\nClaim: {_standalone(question, claim)}")
+                read = f"({year}) {with_previous(item)}" if year else with_previous(item)
+                p_yes = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, claim)}")
                 passed = p_yes >= self.threshold
                 note = "" if passed else "the model does not read this answer in the sentence"
                 checks.append(Check(claim, "model", passed, p_yes, item.sentence, item.passage.source, note))
@@ -94,7 +100,7 @@ class Verifier:
             return Check(item.sentence, "answer type", False, 0.0, item.sentence, item.passage.source, "it lacks the kind of fact asked for")
         if self.yes_no is None:
             return Check(item.sentence, "answer type", True, 1.0, item.sentence, item.passage.source)
-        p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {item.text}\nQuestion: {question}")
+        p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {question}")
         # A question that asks for a kind of fact the sentence was just shown to hold needs a weaker yes.
         passed = p_yes >= (_TYPED_THRESHOLD if asks_for_a_kind(question) else _ANSWERS_THRESHOLD)
         return Check(item.sentence, "model", passed, p_yes, item.sentence, item.passage.source, "" if passed else "the model does not read an answer in it")
@@ -103,13 +109,28 @@ class Verifier:
         """May `item` be quoted for the doubted `claim`? Only if, asked the question alone, it gives the claim's answer."""
         if self.extract is None:
             return Check(claim, "re-ask", True, 1.0, item.sentence, item.passage.source)
-        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {item.text}\nQuestion: {question}")
-        why = disagreement(question, short, claim, item.text)
+        sentence = self.read(item)
+        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {sentence}\nQuestion: {question}")
+        why = disagreement(question, short, claim, sentence)
         return Check(claim, "re-ask", not why, 0.0 if why else 1.0, item.sentence, item.passage.source, why or f"asked again: “{short.strip()}”")
 
     def ask(self, instruction: str, text: str) -> float:
         assert self.yes_no is not None
         return self.yes_no(instruction, text)
+
+    def year_read(self, item: Evidence) -> str:
+        """The event year the draft read beside the sentence ("[1] (2019) … stepped down in March"), "" for none.
+
+        Every check reads the sentence as the draft did. A sentence that names a year of its own
+        ("Nazarbayev resigned in 2019", in a 2022 article) is background with its own date: its
+        article's year is not what it states, so it is read without it.
+        """
+        year = year_of(item.date) if self.dated else ""
+        return "" if not year or YEAR.search(item.text) else year
+
+    def read(self, item: Evidence) -> str:
+        year = self.year_read(item)
+        return f"({year}) {item.text}" if year else item.text
 
     def _candidates(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> list[Evidence]:
         """Marked sentences best-first, then the best-supporting unmarked one: at most three tries."""
@@ -122,11 +143,12 @@ class Verifier:
         return (marked + rest)[:3]
 
 
-def lexical_checks(question: str, claim: str, item: Evidence) -> list[Check]:
+def lexical_checks(question: str, claim: str, item: Evidence, year: str = "") -> list[Check]:
+    """The cheap checks of `claim` against `item`; `year`: the event year the draft read beside the sentence."""
     source, sentence, text = item.passage.source, item.sentence, item.text
     checks = []
     figures = numbers_in(claim) - numbers_in(question)
-    missing = sorted(figures - numbers_in(text))
+    missing = sorted(figures - numbers_in(text) - {year})
     checks.append(Check(claim, "figures", not missing, 1.0 - len(missing) / max(len(figures), 1), sentence, source,
                         f"the sentence does not state {', '.join(missing)}" if missing else ""))
     names = [n for n in proper_names(claim) if not mentions(question, n)]

@@ -6,18 +6,18 @@ import math
 
 import pytest
 
-from rag.evidence import Evidence
+from rag.evidence import Evidence, Scorer
 from rag.question_kind import answers_question, mentions, proper_names, speaks_of
 from rag.types import Passage
-from rag.verify import lexical_checks, p_yes_from_logprobs, with_previous
+from rag.verify import Verifier, lexical_checks, p_yes_from_logprobs, with_previous
 
 ABSTAINED = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
 
 
-def _evidence(sentence: str, before: str = "") -> Evidence:
+def _evidence(sentence: str, before: str = "", date: str = "") -> Evidence:
     text = f"{before} {sentence}".strip()
     start = text.index(sentence)
-    passage = Passage("a.txt", "A", text, (1, 1), (0, len(text)), 1.0, 1.0, "a.txt::0")
+    passage = Passage("a.txt", "A", text, (1, 1), (0, len(text)), 1.0, 1.0, "a.txt::0", date=date)
     return Evidence(1, sentence, sentence, passage, (start, start + len(sentence)), 1.0)
 
 
@@ -45,6 +45,27 @@ def test_a_figure_from_the_question_is_not_the_claims_own() -> None:
     assert _failed("Who won the 2022 election?", "Tokayev won the 2022 election.", "Tokayev won the snap election.") == set()
 
 
+def _verdict(claim: str, sentence: str, date: str, dated: bool = True) -> bool:
+    verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), None, 0.5, dated=dated)
+    return verifier.verify("When did Nazarbayev step down?", claim, [1], [_evidence(sentence, date=date)]).supported
+
+
+def test_the_year_the_draft_read_beside_a_sentence_supports_the_claim_that_states_it() -> None:
+    # The model reads "[1] (2019) … stepped down in March"; "March 2019" is what that line states.
+    assert _verdict("He stepped down in March 2019.", "Nazarbayev stepped down in March.", "2019-06-09")
+
+
+def test_another_year_or_an_undated_line_does_not_support_a_year() -> None:
+    assert not _verdict("He stepped down in March 2022.", "Nazarbayev stepped down in March.", "2019-06-09")
+    assert not _verdict("He stepped down in March 2019.", "Nazarbayev stepped down in March.", "")
+    assert not _verdict("He stepped down in March 2019.", "Nazarbayev stepped down in March.", "2019-06-09", dated=False)
+
+
+def test_a_sentence_with_a_year_of_its_own_is_not_dated_by_its_article() -> None:
+    # Background in a 2022 article: "resigned in 2019" dates that resignation, not the 2022 events.
+    assert not _verdict("Nazarbayev resigned in 2019 and lost the post in 2022.", "Nazarbayev resigned in 2019 and lost the post.", "2022-11-20")
+
+
 def test_a_name_the_sentence_does_not_state_fails() -> None:
     assert "names" in _failed("Who congratulated him?", "Xi Jinping congratulated him.", "Putin congratulated him.")
 
@@ -56,6 +77,13 @@ def test_words_from_outside_the_sentence_fail() -> None:
 def test_names_allow_inflection_and_a_typo() -> None:
     assert mentions("the Kazakh leader", "Kazakhstan") and mentions("Tokayev won", "Tokaev")
     assert not mentions("rallies in Nur-Sultan", "Almaty")
+
+
+def test_an_acronym_is_mentioned_by_its_name_spelled_out() -> None:
+    assert mentions("Monitors from the Organization for Security and Co-operation in Europe said", "OSCE")
+    assert mentions("the Central Election Commission reported", "CEC")
+    assert not mentions("Central Asian leaders congratulated him", "CEC")
+    assert not mentions("the organization for security reasons", "OSCE")  # initials are capitals
 
 
 def test_proper_names_leave_out_question_and_calendar_words() -> None:
