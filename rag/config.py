@@ -45,8 +45,10 @@ class Settings:
     min_support: float = 0.40  # a citation whose quote is less similar to its sentence is dropped
     # --- answer checks (each can be switched off for the ablation in `rag eval --ablate`) ---------
     sentence_evidence: bool = True  # the model reads the best sentences, not whole chunks: shorter prompts
-    evidence_sentences: int = 6  # sentences shown to the model per question (part)
-    evidence_tokens: int = 200  # and at most this many tokens of them (prompt processing is the slow part)
+    # Sentences shown to the model per question (part), and at most this many tokens of them: prompt processing is
+    # the slow part. 5 in 160 (was 6 in 200) measured on dev: 79/110 right (78), prompt tokens p50 -12 % (eval-report).
+    evidence_sentences: int = 5
+    evidence_tokens: int = 160
     verify_claims: bool = True  # every claim checked against its evidence sentence (words, figures, names, model)
     verify_threshold: float = 0.75  # the model's p(yes) below which a claim counts as unsupported
     extractive_fallback: bool = True  # an unsupported claim or a false "do not say" becomes the evidence quoted
