@@ -84,7 +84,7 @@ class AnswerPipeline:
                     # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
                     # asked for: the sentence itself, quoted, is the faithful answer if it answers as the claim
                     # did (a yes/no question's sentence settles it either way).
-                    if is_yes_no(question) or self._confirmed(question, claim.text, closest, checks):
+                    if is_yes_no(question) or self._confirmed(question, claim.text, closest, checks, vague=not answers_question(question, claim.text)):
                         year = self.verifier.year_read(closest)
                         kept.append(_Kept(closest.text, closest, quoted=True, year=year if year in numbers_in(claim.text) else ""))
                     else:
@@ -127,7 +127,13 @@ class AnswerPipeline:
         best = max(zip(scores, evidence, strict=True), key=lambda pair: pair[0])
         return (best[1] if best[0] >= self.settings.min_support else None), None, []
 
-    def _confirmed(self, question: str, claim: str, item: Evidence, checks: list[Check]) -> bool:
+    def _confirmed(self, question: str, claim: str, item: Evidence, checks: list[Check], vague: bool = False) -> bool:
+        if vague:  # a claim without the kind of fact asked for has no answer to agree with: the sentence must give one
+            answers = self.verifier.answers(question, item)
+            checks.append(answers)
+            if not answers.passed:
+                return False
+            claim = ""
         check = self.verifier.reask(question, claim, item)
         checks.append(check)
         return check.passed

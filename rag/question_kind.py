@@ -117,9 +117,12 @@ def _quantities(text: str) -> set[str]:
 
 def mentions(text: str, name: str) -> bool:
     """Is `name` in `text`, allowing inflection ("Kazakh"/"Kazakhstan"), a typo ("Tokaev") and an acronym spelled out?"""
-    if len(name) >= 3 and name.isupper() and name.isalpha() and _spelled_out(name).search(text):
+    if len(name) >= 2 and name.isupper() and name.isalpha() and _spelled_out(name).search(text):
         return True
     words = re.findall(r"[a-z0-9]+", text.lower())
+    parts = re.findall(r"[a-z0-9]+", name.lower())
+    if parts and all(len(part) < 3 for part in parts):  # "Xi", "UN": too short to match loosely, so exactly
+        return all(part in words for part in parts)
     for part in re.findall(r"[a-z0-9]+", name.lower()):
         if len(part) < 3:
             continue

@@ -66,6 +66,21 @@ def test_a_sentence_with_a_year_of_its_own_is_not_dated_by_its_article() -> None
     assert not _verdict("Nazarbayev resigned in 2019 and lost the post in 2022.", "Nazarbayev resigned in 2019 and lost the post.", "2022-11-20")
 
 
+def test_a_claim_that_leaves_out_what_was_asked_points_at_the_sentence_that_holds_it() -> None:
+    verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), None, 0.5)
+    question = "Which Chinese leader met Tokayev in Kazakhstan in September?"
+    item = _evidence("Xi met with Tokayev in Kazakhstan in September.")
+    verdict = verifier.verify(question, "The Chinese leader met Tokayev in Kazakhstan in September.", [1], [item])
+    assert not verdict.supported and verdict.closest is item  # a candidate to quote, once the model confirms it
+    assert verifier.verify(question, "The Chinese leader met Tokayev in Kazakhstan in September.", [], [item]).closest is None  # not cited
+    assert verifier.verify(question, "The Chinese leader met Tokayev.", [1], [_evidence("The leaders met in autumn.")]).closest is None
+
+
+def test_a_short_name_is_matched_exactly_and_an_acronym_by_its_initials() -> None:
+    assert mentions("Xi met with Tokayev", "Xi") and not mentions("the Xinjiang region", "Xi")
+    assert mentions("a resolution of the United Nations General Assembly", "UN") and not mentions("the union", "UN")
+
+
 def test_a_name_the_sentence_does_not_state_fails() -> None:
     assert "names" in _failed("Who congratulated him?", "Xi Jinping congratulated him.", "Putin congratulated him.")
 
