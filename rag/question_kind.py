@@ -26,7 +26,7 @@ _NOT_NAMES = frozenset(
     "December President Leader The documents".split()
 )
 _STEMMER = PorterStemmer()
-_AGE_QUESTION = re.compile(r"\bhow old\b|\bwhat age\b", re.I)
+_AGE_QUESTION = re.compile(r"\bhow old\b|\bage\b", re.I)  # "what age", "his age when he won"
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
 _YES_NO = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.I)
 _LENGTH_QUESTION = re.compile(r"\bhow long\b", re.I)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -110,6 +111,8 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
     [
         ("How old was Tokayev?", "69-year-old Tokayev led the vote.", True),
         ("How old was Tokayev?", "Tokayev won nearly 71 percent of the vote.", False),
+        ("tokayevs age when he won?", "Tokayev won nearly 71 percent of the vote.", False),  # "age" asks for one too
+        ("tokayevs age when he won?", "He handpicked the 66-year-old career diplomat.", True),
         ("What share of the vote did he win?", "He won 81.31 per cent of the vote.", True),
         ("How many rivals did he face?", "His rivals were little known.", False),
         ("When did Nazarbayev resign?", "Nazarbayev resigned in 2019.", True),
@@ -153,3 +156,42 @@ def test_p_yes_reads_every_spelling_of_yes_and_no() -> None:
 def test_the_model_check_reads_the_sentence_before_for_its_pronouns() -> None:
     item = _evidence(ABSTAINED, before="The UN adopted a resolution on reparations.")
     assert with_previous(item).startswith("The UN adopted a resolution") and with_previous(item).endswith("abstained.")
+
+
+def test_a_name_shortened_to_its_last_word_is_named_where_the_article_gives_it_in_full() -> None:
+    item = _evidence("According to preliminary results, 69-year-old Tokayev was leading the election.")
+    claim, question = "69-year-old Kassym-Jomart Tokayev won the vote.", "How old was he when he won?"
+    assert "names" not in {c.kind for c in lexical_checks(question, claim, item, article="Kassym-Jomart Tokayev won. " + item.text) if not c.passed}
+    assert "names" in {c.kind for c in lexical_checks(question, claim, item, article=item.text) if not c.passed}
+    assert "names" in {c.kind for c in lexical_checks(question, "Dariga Nazarbayeva won.", item, article="Dariga Nazarbayeva") if not c.passed}
+
+
+def test_a_claim_the_model_contradicts_is_not_a_paraphrase_to_quote_but_one_it_doubts_is() -> None:
+    question = "How old was Nazarbayev when Tokayev won?"
+    item = _evidence("Nazarbayev handpicked the 66-year-old career diplomat as his successor.")
+
+    def closest(p_yes: float) -> Evidence | None:
+        verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), lambda instruction, text: p_yes, 0.75)
+        verdict = verifier.verify(question, "Nazarbayev was the 66-year-old who handpicked his successor.", [1], [item])
+        assert not verdict.supported
+        return verdict.closest
+
+    assert closest(0.2) is None
+    assert closest(0.6) is item
+
+
+def test_a_claim_without_a_marker_is_tried_against_every_sentence() -> None:
+    # Sentences that share the question's words outrank the one that states the claim's fact.
+    question = "How many opponents did Tokayev have in the 2022 presidential election?"
+    sentences = [
+        "Tokayev said he will announce the next parliamentary election in 2022.",
+        "Tokayev was leading the 2022 presidential election with 81 percent.",
+        "Tokayev won the 2022 presidential election by a landslide.",
+        "Monitors said the 2022 presidential election lacked competitiveness.",
+        "None of his five little-known opponents scored double digits.",
+    ]
+    evidence = [replace(_evidence(s), number=n) for n, s in enumerate(sentences, start=1)]
+    # Embeddings that see the question's topic (Tokayev), as MiniLM does, and not the claim's fact.
+    verifier = Verifier(Scorer(lambda texts: [[1.0 if "Tokayev" in t else 0.0] for t in texts]), None, 0.5)
+    verdict = verifier.verify(question, "Tokayev had five little-known opponents in the 2022 presidential election.", [], evidence)
+    assert verdict.supported and verdict.evidence is evidence[4]
