@@ -31,6 +31,7 @@ STOP_WORDS = frozenset(
     "their he she they which who whom whose what when where why how did does do many much according said says".split()
 )
 _OTHER_EVENT = 0.85  # a sentence of another dated event joins when it scores at least this share of the best
+_EVENTS_FACT = 0.5  # an event's sentence holding the kind of fact asked for joins at this share of the best
 _LEAD = 1.0  # bonus of the sentences of the top-ranked passage: they are all read
 _RANK = 0.3  # bonus of the other passages by their hybrid-retrieval rank
 _KIND = 0.1  # bonus of a sentence that holds the kind of fact asked for
@@ -127,6 +128,7 @@ def select_evidence(
         tokens += cost
     if spread_events and chosen:
         chosen = _spread(chosen, ranked)
+        chosen = _each_events_fact(chosen, ranked, lambda sentence: fits(question, sentence), count)
     return [
         Evidence(n, context, sentence, passage, span, score, _copies(items, sentence, passage.source))
         for n, (score, (context, sentence, passage, span)) in enumerate(chosen, start=1)
@@ -178,6 +180,34 @@ def _spread(
             if len(chosen) >= 2:
                 chosen = chosen[:-1]
             chosen.append((score, item))
+    return chosen
+
+
+def _each_events_fact(
+    chosen: list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]],
+    ranked: list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]],
+    holds: Callable[[str], bool],
+    count: int,
+) -> list[tuple[float, tuple[str, str, Passage, tuple[int, int]]]]:
+    """Each event's evidence holds the kind of fact asked for when one of its sentences does.
+
+    "How old was he when he won?" over two elections needs both ages, and the sentence with one of them
+    ("handpicked the 66-year-old career diplomat") resembles little of the question, so the event's lead
+    sentence, about the vote, outranks it. A question that asks for no particular kind is left as it is:
+    every sentence holds it.
+    """
+    best = max(score for score, _ in chosen) - _LEAD
+    for year in sorted({year_of(item[2].date) for _, item in chosen} - {""}):
+        if any(year_of(item[2].date) == year and holds(item[1]) for _, item in chosen):
+            continue
+        extra = next((pair for pair in ranked if year_of(pair[1][2].date) == year and holds(pair[1][1])), None)
+        if extra is None or extra[0] < _EVENTS_FACT * best or any(extra[1][1] in item[0] for _, item in chosen):
+            continue
+        spare = [pair for pair in chosen[1:] if not holds(pair[1][1])]  # the best sentence stays
+        if len(chosen) >= count and spare:
+            chosen = [pair for pair in chosen if pair is not spare[-1]]
+        if len(chosen) < count:
+            chosen.append(extra)
     return chosen
 
 

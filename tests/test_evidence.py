@@ -1,0 +1,33 @@
+"""Which sentences the model reads: the best few, and for an undated question each event's own fact."""
+
+from __future__ import annotations
+
+from rag.evidence import Scorer, select_evidence
+from rag.question_kind import answers_question
+from rag.types import Passage
+
+QUESTION = "How old was Tokayev when he won the election?"
+
+
+def _passage(source: str, text: str, date: str) -> Passage:
+    return Passage(source, source, text, (1, 1), (0, len(text)), 1.0, 1.0, f"{source}::0", date=date)
+
+
+def _evidence(spread_events: bool) -> list[str]:
+    # Equal embeddings: the share of the question's words decides, as it would between near-synonymous sentences.
+    scorer = Scorer(lambda texts: [[1.0] for _ in texts])
+    passages = [
+        _passage("2022.txt", "69-year-old Tokayev won the election with 81 percent.", "2022-11-21"),
+        _passage("2019.txt", "Tokayev won the election with nearly 71 percent. Nazarbayev handpicked the 66-year-old career diplomat.", "2019-06-10"),
+    ]
+    chosen = select_evidence(QUESTION, passages, scorer, count=2, token_budget=500, spread_events=spread_events, fits=answers_question)
+    return [item.sentence for item in chosen]
+
+
+def test_an_undated_question_reads_each_events_sentence_that_holds_the_kind_of_fact_asked_for() -> None:
+    # The 2019 lead sentence shares more of the question's words, but only the other 2019 sentence gives an age.
+    assert _evidence(spread_events=True) == ["69-year-old Tokayev won the election with 81 percent.", "Nazarbayev handpicked the 66-year-old career diplomat."]
+
+
+def test_a_dated_question_reads_the_best_sentences_only() -> None:
+    assert _evidence(spread_events=False) == ["69-year-old Tokayev won the election with 81 percent.", "Tokayev won the election with nearly 71 percent."]
