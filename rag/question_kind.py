@@ -46,6 +46,10 @@ _NAME_QUESTION = re.compile(
     r"\b(?:who|whom|whose|(?:which|what) (?:[\w-]+ ){0,2}(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
     re.I,
 )
+# "On what date…?" asks for a day of a month ("November 20", "Nov. 21", "14 November"), not "on Monday" or "this year".
+_DATE_QUESTION = re.compile(r"\b(?:what|which) date\b", re.I)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?!\w)")  # months are capitalised: "may 20" is not a date
 _TIME_WORD = re.compile(
     r"\b(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|summer|winter|spring|autumn|week|year)\b",
@@ -87,6 +91,8 @@ def answers_question(question: str, sentence: str) -> bool:
         return bool(counts or _quantities(sentence) - _quantities(question))
     if _NUMBER_QUESTION.search(question):
         return bool(numbers_in(sentence) - numbers_in(question))
+    if _DATE_QUESTION.search(question):
+        return bool(_DATE.search(sentence))
     if _TIME_QUESTION.search(question):
         return bool(_TIME_WORD.search(sentence))
     if _NAME_QUESTION.search(question):

@@ -116,6 +116,12 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
         ("What share of the vote did he win?", "He won 81.31 per cent of the vote.", True),
         ("How many rivals did he face?", "His rivals were little known.", False),
         ("When did Nazarbayev resign?", "Nazarbayev resigned in 2019.", True),
+        # A date is a day of a month: "results on Monday" does not say on what date the vote was held.
+        ("On what date was the election held?", "Early results on Monday showed him winning.", False),
+        ("On what date was the election held?", "Voters took part in the election on November 20.", True),
+        ("On what date was the election held?", "Monitors said Monday, Nov. 21, that it lacked competition.", True),
+        ("On what date was the resolution adopted?", "The assembly adopted it on 14 November.", True),
+        ("On what date was the resolution adopted?", "The assembly adopted it in November, with 94 votes.", False),
         ("Who congratulated Tokayev?", "Putin congratulated Tokayev.", True),
         ("Which Central Asian leaders congratulated him?", "Leaders of the region congratulated him.", False),
         ("Which Central Asian leaders congratulated him?", "The Uzbek and Kyrgyz presidents congratulated him.", True),
