@@ -30,6 +30,7 @@ from rag import Assistant
 from rag.api import create_app
 from rag.server import build_app
 from rag.streaming import AnswerSlots, pump
+from tests.test_concurrency import OUT_OF_CORPUS
 
 KEY = "test-key-123"
 BORDER_QUESTION = "How long is the border between Kazakhstan and Russia?"
@@ -419,21 +420,28 @@ def test_an_uploaded_article_is_cited_and_once_deleted_the_question_is_refused(
 
 @pytest.mark.slow
 def test_twenty_concurrent_clients_each_get_the_answer_to_their_own_question(client: openai.OpenAI) -> None:
-    expected = {
+    # Four need the model (each answer takes seconds on two cores, one slot); sixteen are out of the
+    # articles and refused before it. All twenty are in flight at once, and a response carrying another
+    # request's question would fail here either way.
+    expected: dict[str, str | None] = {
         BORDER_QUESTION: "7,600",
         "How many people died in the January protests in Kazakhstan?": "238",
         "Who congratulated Tokayev on his victory?": "Putin",
         "What share of the vote did Tokayev win in 2022?": "81",
+        **dict.fromkeys(OUT_OF_CORPUS[:16]),
     }
-    questions = [q for q in expected for _ in range(5)]
 
-    def ask(question: str) -> tuple[str, str, str]:
+    def ask(question: str) -> tuple[str, dict[str, Any], str]:
         completion = client.chat.completions.create(model="news-qa", messages=[{"role": "user", "content": question}])
-        return question, (completion.model_extra or {})["standalone_question"], completion.choices[0].message.content or ""
+        return question, completion.model_extra or {}, completion.choices[0].message.content or ""
 
-    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
-        results = list(pool.map(ask, questions))
+    with ThreadPoolExecutor(max_workers=len(expected)) as pool:
+        results = list(pool.map(ask, expected))
     assert len(results) == 20
-    for question, standalone, text in results:
-        assert standalone == question  # the response belongs to this request
-        assert expected[question] in text.replace("7600", "7,600"), (question, text)
+    for question, extra, text in results:
+        assert extra["standalone_question"] == question  # the response belongs to this request
+        fact = expected[question]
+        if fact is None:
+            assert extra["refused"] is True, (question, text)
+        else:
+            assert fact in text.replace("7600", "7,600"), (question, text)
