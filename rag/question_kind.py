@@ -16,7 +16,9 @@ from nltk.stem import PorterStemmer
 from rag.citations import numbers_in
 from rag.evidence import STOP_WORDS, WORD
 
-__all__ = ["answers_question", "asks_for_a_kind", "is_yes_no", "mentions", "proper_names", "speaks_of"]
+__all__ = [
+    "answers_question", "asks_for_a_kind", "gives_a_kind_asked", "is_yes_no", "mentions", "name_spans", "proper_names", "speaks_of",
+]
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
 _NOT_NAMES = frozenset(
@@ -25,6 +27,7 @@ _NOT_NAMES = frozenset(
     "Thursday Friday Saturday Sunday January February March April May June July August September October November "
     "December President Leader The documents".split()
 )
+_OPENING_WORDS = frozenset("During Despite Since Until Under From With As To By After However Meanwhile Although While If Also".split())
 _STEMMER = PorterStemmer()
 _AGE_QUESTION = re.compile(r"\bhow old\b|\bage\b", re.I)  # "what age", "his age when he won"
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
@@ -43,7 +46,7 @@ _QUANTITY = re.compile(r"\b(?:dozens?|hundreds|thousands|millions)\b", re.I)  # 
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
 _TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
 _NAME_QUESTION = re.compile(
-    r"\b(?:who|whom|whose|(?:which|what) (?:[\w-]+ ){0,2}(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
+    r"\b(?:who|whom|whose|whos|(?:which|what) (?:[\w-]+ ){0,2}(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
     re.I,
 )
 # "On what date…?" asks for a day of a month ("November 20", "Nov. 21", "14 November"), not "on Monday" or "this year".
@@ -65,6 +68,21 @@ def proper_names(text: str) -> list[str]:
         if words:
             names.append(" ".join(words))
     return names
+
+
+def name_spans(text: str) -> list[str]:
+    """Proper names as `text` writes them, to put one in another's place: "Nur-Sultan", "Russian President
+    Vladimir Putin"; a possessive's "’s" and a sentence's opening word ("During Sunday's vote") left out."""
+    spans = []
+    for match in _NAME.finditer(text):
+        tokens = re.findall(r"[^ -]+|[ -]", re.sub(r"['’]s$", "", match.group(0)))
+        while tokens and (tokens[0] in " -" or tokens[0] in _NOT_NAMES or tokens[0] in _OPENING_WORDS):
+            tokens.pop(0)
+        while tokens and (tokens[-1] in " -" or tokens[-1] in _NOT_NAMES):
+            tokens.pop()
+        if tokens:
+            spans.append("".join(tokens))
+    return list(dict.fromkeys(spans))
 
 
 def is_yes_no(question: str) -> bool:
@@ -98,6 +116,25 @@ def answers_question(question: str, sentence: str) -> bool:
     if _NAME_QUESTION.search(question):
         return any(not mentions(question, name) for name in proper_names(sentence))
     return True
+
+
+def gives_a_kind_asked(question: str, answer: str) -> bool:
+    """Does a short answer ("66", "Nur-Sultan", "March 2019") give a kind of fact the question asks for?
+
+    A short answer is judged by what it is, not by the sentence it came from: asked "Who is considered
+    the founding father?", "the country's president" names no one, however well the sentence reads. A
+    figure alone answers "how old" or "how long"; a compound question asks for several kinds, any of
+    which will do. A question that asks for no particular kind is answered by any words.
+    """
+    kinds = []
+    if any(kind.search(question) for kind in (_AGE_QUESTION, _LENGTH_QUESTION, _SHARE_QUESTION, _NUMBER_QUESTION)):
+        figures = numbers_in(answer) - numbers_in(question) or _quantities(answer) - _quantities(question)
+        kinds.append(bool(figures or _LENGTH.search(answer) or _AGE.search(answer)))  # "one week": "one" is no figure alone
+    if _DATE_QUESTION.search(question) or _TIME_QUESTION.search(question):
+        kinds.append(bool(_TIME_WORD.search(answer) or _DATE.search(answer) or numbers_in(answer) - numbers_in(question)))
+    if _NAME_QUESTION.search(question):
+        kinds.append(any(not mentions(question, name) for name in proper_names(answer)))
+    return any(kinds) if kinds else True
 
 
 def speaks_of(question: str, sentence: str) -> bool:

@@ -7,6 +7,7 @@ Tokayev won, must not become a quote of that sentence. So the question is asked 
 sentence alone, for a short answer copied from it, and that answer must
 
 - exist (not NONE) and say something the question does not already say;
+- be of the kind asked for: a name for "who", a figure for "how many" ("his predecessor" names no one);
 - be in the sentence (a short answer the sentence does not hold is the model's own);
 - agree with the doubted claim: its figures are the claim's, or it shares the claim's words.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from rag.citations import numbers_in
 from rag.evidence import content_stems
+from rag.question_kind import gives_a_kind_asked
 
 __all__ = ["EXTRACT_INSTRUCTION", "disagreement"]
 
@@ -37,6 +39,8 @@ def disagreement(question: str, short: str, claim: str, sentence: str) -> str:
     words = content_stems(short) - content_stems(question)
     if not figures and not words:
         return "asked again, the model only repeats the question"
+    if not gives_a_kind_asked(question, short):
+        return f"asked again, the model answers “{short.strip()}”, which is not the kind of fact asked for"
     if figures - numbers_in(sentence) or (words and len(words & content_stems(sentence)) * 2 < len(words)):
         return f"asked again, the model answers “{short.strip()}”, which the sentence does not say"
     if not claim:  # no draft to agree with: the sentence answering the question alone is enough

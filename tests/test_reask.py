@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from rag.question_kind import gives_a_kind_asked
 from rag.reask import disagreement
 from rag.verify import settled
 
 WON = "Tokayev, the chosen successor of Nazarbayev, has won a snap presidential election with nearly 71 percent of the vote."
 DIPLOMAT = "Nazarbayev handpicked the 66-year-old career diplomat as his successor when he stepped down in March."
+PREDECESSOR = "Tokayev criticised his predecessor, who is considered the country's founding father."
 
 
 def test_a_short_answer_the_claim_gives_confirms_it() -> None:
@@ -30,6 +32,33 @@ def test_none_means_the_sentence_alone_does_not_answer() -> None:
 
 def test_an_answer_that_only_repeats_the_question_confirms_nothing() -> None:
     assert "repeats the question" in disagreement("Who is the founding father?", "the founding father", "He is the founding father.", WON)
+
+
+def test_a_reference_that_names_no_one_does_not_answer_who() -> None:
+    why = disagreement("Who is considered the founding father?", "his predecessor", "Tokayev is the founding father.", PREDECESSOR)
+    assert "not the kind of fact asked for" in why
+    assert "not the kind" in disagreement("whos the founding father", "his predecessor", "", PREDECESSOR)
+
+
+@pytest.mark.parametrize(
+    ("question", "short", "gives"),
+    [
+        ("How old was he then?", "66", True),
+        ("How long after the election did they meet?", "One week", True),
+        ("For how long did he rule?", "three decades", True),
+        ("In what month and year did he step down?", "March 2019", True),
+        ("How many people did police detain?", "a few dozen", True),
+        ("Which Central Asian leaders congratulated him?", "Uzbek and Kyrgyz", True),
+        ("Who held the post before Dariga, and how old was he in 2022?", "Tokayev", True),  # any kind of a compound
+        ("What did Putin say in his statement?", "a convincing mandate of trust", True),  # no particular kind asked
+        ("Who is considered the founding father of Kazakhstan?", "Kazakhstan's founding father", False),
+        ("Who is considered the founding father?", "the country's first president", False),
+        ("How many opponents did he face?", "little-known opponents", False),
+        ("When did he step down?", "after the protests", False),
+    ],
+)
+def test_a_short_answer_must_be_of_the_kind_the_question_asks_for(question: str, short: str, gives: bool) -> None:
+    assert gives_a_kind_asked(question, short) is gives
 
 
 def test_a_short_answer_the_sentence_does_not_hold_is_the_models_own() -> None:
