@@ -10,11 +10,13 @@ supports it best), then checked there, cheap checks first:
   rejected, abstained or opposed, fails (and a negation the sentence lacks);
 - model: the LLM is asked whether the sentence states this answer to the question, and its
   probability of "yes" (read from the first token's log-probabilities, never from free text,
-  which a small model bends towards "yes") must reach a threshold.
+  which a small model bends towards "yes") must reach a threshold;
+- rival: a claim that answers with a name must read truer than the same claim with the sentence's
+  nearest other names in its place (the model's preference between readings, not its bare "yes").
 
 A claim that fails every sentence is unsupported. Lexical checks alone pass a false claim built from
 the sentence's own words ("Almaty" from "rallies in Almaty and Nur-Sultan, the capital that was
-renamed"): that is what the model check is for.
+renamed"): that is what the model checks are for.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from rag.citations import numbers_in
 from rag.dating import YEAR, year_of
 from rag.evidence import Evidence, Scorer, content_stems
-from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, mentions, proper_names
+from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, mentions, name_spans, proper_names
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
 from rag.sentences import sentence_spans
 from rag.types import Check
@@ -46,6 +48,7 @@ _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear
 # model "no" were wrong at p(yes) 0.21 and 0.27 and right from 0.42 up.
 _CONTRADICTED = 0.35
 _TYPED_THRESHOLD = 0.6
+_RIVALS = 2  # the names nearest the claim's in its sentence, each asked about in its place
 
 # Measured on true and false claim-sentence pairs: asking about the claim alone, as a strict checker,
 # separates them best; adding the question makes the model match its words and say yes.
@@ -104,8 +107,44 @@ class Verifier:
                 checks.append(Check(claim, "model", passed, p_yes, item.sentence, item.passage.source, note))
                 if not passed:
                     return Verdict(claim, False, None, checks, closest=item if p_yes >= _CONTRADICTED else None)
+                rival = self._rival(question, claim, item, read, p_yes)
+                if rival is not None:
+                    checks.append(rival)
+                    if not rival.passed:  # its sentence stands in for it: quoted, the sentence keeps each name in its place
+                        return Verdict(claim, False, None, checks, closest=item)
             return Verdict(claim, True, item, checks)
         return Verdict(claim, False, None, checks, closest=closest)
+
+    def _rival(self, question: str, claim: str, item: Evidence, read: str, p_claim: float) -> Check | None:
+        """The claim against itself with the sentence's other names in its name's place (None: nothing to swap).
+
+        A sentence that names several things ("rallies in Almaty and Nur-Sultan, the capital city";
+        "Russia and China voted against it, Kazakhstan, Kyrgyzstan … abstained") is where a small model
+        gives one name what the sentence says of another, and its own yes/no check agrees. Asked about
+        the claim with a rival name instead, it shows whether the sentence tells the two apart for it:
+        a claim it does not prefer to its nearest rivals fails, and the sentence is quoted. Claims that
+        answer with a figure are left alone (their names are incidental), as are sentences with no rival.
+        """
+        if numbers_in(claim) - numbers_in(question):
+            return None
+        answers = [n for n in name_spans(claim) if not mentions(question, n)]
+        where = [item.text.find(a) for a in answers if a in item.text]
+        rivals = sorted(
+            (n for n in name_spans(item.text) if not mentions(question, n) and not mentions(claim, n)),
+            key=lambda n: min((abs(item.text.find(n) - w) for w in where), default=item.text.find(n)),
+        )
+        best = 0.0
+        for name in answers[:2]:
+            for rival in rivals[:_RIVALS]:
+                swapped = claim.replace(name, rival, 1)
+                p_rival = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, swapped)}")
+                if p_rival >= p_claim:
+                    note = f"the model reads “{swapped}” in the sentence as readily ({p_rival:.2f}, the claim {p_claim:.2f})"
+                    return Check(claim, "rival", False, p_rival, item.sentence, item.passage.source, note)
+                best = max(best, p_rival)
+        if not answers or not rivals:
+            return None
+        return Check(claim, "rival", True, best, item.sentence, item.passage.source, f"its rivals read {best:.2f}, the claim {p_claim:.2f}")
 
     def answers(self, question: str, item: Evidence) -> Check:
         """Does this evidence sentence answer the question (for quoting it instead of a refusal)?"""

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from rag.evidence import Evidence, Scorer
-from rag.question_kind import answers_question, mentions, proper_names, speaks_of
+from rag.question_kind import answers_question, mentions, name_spans, proper_names, speaks_of
 from rag.types import Passage
 from rag.verify import Verifier, lexical_checks, p_yes_from_logprobs, with_previous
 
@@ -201,3 +201,44 @@ def test_a_claim_without_a_marker_is_tried_against_every_sentence() -> None:
     verifier = Verifier(Scorer(lambda texts: [[1.0 if "Tokayev" in t else 0.0] for t in texts]), None, 0.5)
     verdict = verifier.verify(question, "Tokayev had five little-known opponents in the 2022 presidential election.", [], evidence)
     assert verdict.supported and verdict.evidence is evidence[4]
+
+
+CAPITAL = "During Sunday's vote, police arrested 500 people at rallies in Almaty and Nur-Sultan, the capital city that was renamed after Nazarbayev."
+
+
+def _asked_about(readings: dict[str, float]) -> tuple[Verifier, list[str]]:
+    """A verifier whose model check reads each claim at the p(yes) given for its first words; the claims asked, in order."""
+    asked: list[str] = []
+
+    def yes_no(instruction: str, text: str) -> float:
+        claim = text.split("\nClaim: ")[1]
+        asked.append(claim)
+        return next((p for start, p in readings.items() if claim.startswith(start)), 0.1)
+
+    return Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), yes_no, 0.75), asked
+
+
+def test_a_name_the_model_reads_no_better_than_its_rival_in_the_sentence_is_not_stated() -> None:
+    verifier, asked = _asked_about({"Almaty": 0.78, "Nur-Sultan": 0.8})
+    verdict = verifier.verify("Which of the two cities is the capital?", "Almaty is the capital city.", [1], [_evidence(CAPITAL)])
+    assert not verdict.supported and verdict.closest is not None  # its sentence, quoted, keeps each name in its place
+    assert asked[:2] == ["Almaty is the capital city.", "Nur-Sultan is the capital city."]  # the nearest rival first
+    assert [c.kind for c in verdict.checks if not c.passed] == ["rival"]
+
+
+def test_a_name_the_model_prefers_to_every_rival_is_stated() -> None:
+    verifier, asked = _asked_about({"Nur-Sultan": 0.9, "Almaty": 0.4, "Nazarbayev": 0.3})
+    verdict = verifier.verify("Which of the two cities is the capital?", "Nur-Sultan is the capital city.", [1], [_evidence(CAPITAL)])
+    assert verdict.supported
+    assert asked == ["Nur-Sultan is the capital city.", "Almaty is the capital city.", "Nazarbayev is the capital city."]
+
+
+def test_a_claim_that_answers_with_a_figure_is_not_asked_about_its_names() -> None:
+    verifier, asked = _asked_about({"Police": 0.9})
+    verdict = verifier.verify("How many people did police arrest?", "Police arrested 500 people in Almaty.", [1], [_evidence(CAPITAL)])
+    assert verdict.supported and len(asked) == 1
+
+
+def test_names_are_swapped_as_the_sentence_writes_them() -> None:
+    assert name_spans("During Sunday's vote, rallies in Almaty and Nur-Sultan drew Tokayev’s critics.") == ["Almaty", "Nur-Sultan", "Tokayev"]
+    assert name_spans("However, Russian President Vladimir Putin congratulated him.") == ["Russian President Vladimir Putin"]
