@@ -305,9 +305,7 @@ def test_the_repository_gate_holds_the_old_bar_on_dev_and_the_rebased_lines_on_t
     thresholds = load_thresholds(THRESHOLDS)
     for split, floors in (("dev", before), ("test", rebased)):
         assert all(thresholds[split]["floors"][metric] >= floor for metric, floor in floors.items()), split
-        # 0.22 from 0.20 only with dev's confident-error ceiling tightened from 15 to 10 (round 16: a sourced
-        # false answer turned into a refusal counts as a false refusal; see eval/thresholds.toml).
-        assert thresholds[split]["ceilings"]["false_refusal_rate"] <= (0.22 if split == "dev" else 0.19)
+        assert thresholds[split]["ceilings"]["false_refusal_rate"] <= (0.20 if split == "dev" else 0.19)
         assert thresholds[split]["ceilings"]["confidently_wrong"] <= (10 if split == "dev" else 12)
         assert thresholds[split]["ceilings"]["prompt_tokens_p50"] <= 600  # 5 evidence sentences in 160 tokens
 
