@@ -84,7 +84,11 @@ class AnswerPipeline:
                     # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
                     # asked for: the sentence itself, quoted, is the faithful answer if it answers as the claim
                     # did (a yes/no question's sentence settles it either way).
-                    if is_yes_no(question) or self._confirmed(question, claim.text, closest, checks, vague=not answers_question(question, claim.text)):
+                    # A claim whose name the sentence does not tell from its rivals has no answer worth agreeing with:
+                    # the quote keeps each name in its place, so the sentence answering the question is enough.
+                    indistinct = any(c.kind == "rival" and not c.passed for c in claim_checks)
+                    agree_with = "" if indistinct else claim.text
+                    if is_yes_no(question) or self._confirmed(question, agree_with, closest, checks, vague=not answers_question(question, claim.text)):
                         year = self.verifier.year_read(closest)
                         kept.append(_Kept(closest.text, closest, quoted=True, year=year if year in numbers_in(claim.text) else ""))
                     else:

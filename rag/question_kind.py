@@ -34,7 +34,7 @@ _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, 
 _YES_NO = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.I)
 _LENGTH_QUESTION = re.compile(r"\bhow long\b", re.I)
 _LENGTH = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten)[- ]?(?:years?|months?|weeks?|days?|decades?|km|kilomet\w*|miles?)\b"
+    r"\b(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten)[- ]?(?:years?|months?|weeks?|days?|decades?|km|kilomet\w*|miles?)\b"
     r"|\bdecades?\b",
     re.I,
 )
@@ -45,8 +45,10 @@ _NOT_A_COUNT = re.compile(r"\d[\d,.]*\s*(?:%|per ?cent\b)|\b\d{1,3}[- ]years?[- 
 _QUANTITY = re.compile(r"\b(?:dozens?|hundreds|thousands|millions)\b", re.I)  # "a few dozen", "hundreds of police"
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
 _TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
+# "Which one…?", "which of the two…?" choose among things the sentence names: a name, too.
 _NAME_QUESTION = re.compile(
-    r"\b(?:who|whom|whose|whos|(?:which|what) (?:[\w-]+ ){0,2}(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
+    r"\b(?:who|whom|whose|whos|which (?:one|of)"
+    r"|(?:which|what) (?:[\w-]+ ){0,2}(?:city|country|countries|leaders?|president|party|organi[sz]ation|bank|agency|news agency|outlet))\b",
     re.I,
 )
 # "On what date…?" asks for a day of a month ("November 20", "Nov. 21", "14 November"), not "on Monday" or "this year".

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from rag.citations import numbers_in
 from rag.dating import YEAR, year_of
 from rag.evidence import Evidence, Scorer, content_stems
-from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, mentions, name_spans, proper_names
+from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, mentions, proper_names
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
+from rag.rivals import rival_claims
 from rag.sentences import sentence_spans
 from rag.types import Check
 
@@ -116,33 +117,20 @@ class Verifier:
         return Verdict(claim, False, None, checks, closest=closest)
 
     def _rival(self, question: str, claim: str, item: Evidence, read: str, p_claim: float) -> Check | None:
-        """The claim against itself with the sentence's other names in its name's place (None: nothing to swap).
+        """The claim against its rival readings (`rivals.rival_claims`); None when it has none.
 
-        A sentence that names several things ("rallies in Almaty and Nur-Sultan, the capital city";
-        "Russia and China voted against it, Kazakhstan, Kyrgyzstan … abstained") is where a small model
-        gives one name what the sentence says of another, and its own yes/no check agrees. Asked about
-        the claim with a rival name instead, it shows whether the sentence tells the two apart for it:
-        a claim it does not prefer to its nearest rivals fails, and the sentence is quoted. Claims that
-        answer with a figure are left alone (their names are incidental), as are sentences with no rival.
+        Asked about the claim with a rival name instead, the model shows whether the sentence tells the two
+        apart for it: a claim it does not prefer to every rival fails, and its sentence is quoted.
         """
-        if numbers_in(claim) - numbers_in(question):
-            return None
-        answers = [n for n in name_spans(claim) if not mentions(question, n)]
-        where = [item.text.find(a) for a in answers if a in item.text]
-        rivals = sorted(
-            (n for n in name_spans(item.text) if not mentions(question, n) and not mentions(claim, n)),
-            key=lambda n: min((abs(item.text.find(n) - w) for w in where), default=item.text.find(n)),
-        )
+        swaps = rival_claims(question, claim, item.text, _RIVALS)
         best = 0.0
-        for name in answers[:2]:
-            for rival in rivals[:_RIVALS]:
-                swapped = claim.replace(name, rival, 1)
-                p_rival = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, swapped)}")
-                if p_rival >= p_claim:
-                    note = f"the model reads “{swapped}” in the sentence as readily ({p_rival:.2f}, the claim {p_claim:.2f})"
-                    return Check(claim, "rival", False, p_rival, item.sentence, item.passage.source, note)
-                best = max(best, p_rival)
-        if not answers or not rivals:
+        for swapped in swaps:
+            p_rival = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, swapped)}")
+            if p_rival >= p_claim:
+                note = f"the model reads “{swapped}” in the sentence as readily ({p_rival:.2f}, the claim {p_claim:.2f})"
+                return Check(claim, "rival", False, p_rival, item.sentence, item.passage.source, note)
+            best = max(best, p_rival)
+        if not swaps:
             return None
         return Check(claim, "rival", True, best, item.sentence, item.passage.source, f"its rivals read {best:.2f}, the claim {p_claim:.2f}")
 

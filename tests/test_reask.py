@@ -45,6 +45,7 @@ def test_a_reference_that_names_no_one_does_not_answer_who() -> None:
     [
         ("How old was he then?", "66", True),
         ("How long after the election did they meet?", "One week", True),
+        ("How long after the election did they meet?", "a week", True),  # as a sentence writes it, copied
         ("For how long did he rule?", "three decades", True),
         ("In what month and year did he step down?", "March 2019", True),
         ("How many people did police detain?", "a few dozen", True),
@@ -83,3 +84,4 @@ def test_a_yes_its_own_words_deny_becomes_no_and_nothing_else_changes(question: 
 def test_with_no_claim_a_short_answer_the_sentence_states_is_enough() -> None:
     assert disagreement("How old was the diplomat?", "66", "", DIPLOMAT) == ""
     assert disagreement("How old was the diplomat?", "NONE", "", DIPLOMAT)
+

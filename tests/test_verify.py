@@ -9,6 +9,7 @@ import pytest
 
 from rag.evidence import Evidence, Scorer
 from rag.question_kind import answers_question, mentions, name_spans, proper_names, speaks_of
+from rag.rivals import rival_claims
 from rag.types import Passage
 from rag.verify import Verifier, lexical_checks, p_yes_from_logprobs, with_previous
 
@@ -133,6 +134,9 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
         ("How many police gathered?", "Hundreds of police gathered at the park.", True),
         ("How many of the hundreds of protesters were detained?", "Hundreds of protesters marched.", False),
         ("How much of the vote did he win?", "He won 81 percent of the vote.", True),
+        # "Which one…?" picks one of the things a sentence names.
+        ("Of the two cities, which one is the capital?", "Police arrested people in Almaty and Nur-Sultan, the capital.", True),
+        ("Which of the cities is the capital?", "The capital city was renamed in March.", False),
     ],
 )
 def test_answers_question_needs_the_kind_of_fact_asked_for(question: str, sentence: str, expected: bool) -> None:
@@ -231,6 +235,12 @@ def test_a_name_the_model_prefers_to_every_rival_is_stated() -> None:
     verdict = verifier.verify("Which of the two cities is the capital?", "Nur-Sultan is the capital city.", [1], [_evidence(CAPITAL)])
     assert verdict.supported
     assert asked == ["Nur-Sultan is the capital city.", "Almaty is the capital city.", "Nazarbayev is the capital city."]
+
+
+def test_each_answering_name_is_swapped_for_the_sentences_nearest_other_names_one_at_a_time() -> None:
+    assert rival_claims("Who met whom?", "Putin met Xi in Astana.", "Putin met Xi in Astana, not Tokayev in Almaty.", 2) == [
+        "Tokayev met Xi in Astana.", "Almaty met Xi in Astana.", "Putin met Tokayev in Astana.", "Putin met Almaty in Astana.",
+    ]
 
 
 def test_a_claim_that_answers_with_a_figure_is_not_asked_about_its_names() -> None:
