@@ -6,6 +6,7 @@ Both are short calls with fixed instructions first, so llama.cpp reuses their ca
 from __future__ import annotations
 
 from rag.llm import ChatLLM
+from rag.reask import copy_grammar
 from rag.verify import p_yes_from_logprobs
 
 __all__ = ["ModelChecker"]
@@ -24,7 +25,7 @@ class ModelChecker:
         top = completion.logprobs[0].top if completion.logprobs else {}
         return p_yes_from_logprobs(top)
 
-    def extract(self, instruction: str, text: str) -> str:
-        """A short answer of a few words."""
+    def extract(self, instruction: str, text: str, copy_from: str) -> str:
+        """A short answer of a few words, copied from `copy_from` (or NONE) where the engine can be held to it."""
         messages = [{"role": "system", "content": instruction}, {"role": "user", "content": text}]
-        return self.llm.complete(messages, max_tokens=16).text
+        return self.llm.complete(messages, max_tokens=16, grammar=copy_grammar(copy_from)).text

@@ -89,8 +89,12 @@ class ChatLLM:
         json_schema: dict[str, Any] | None = None,
         top_logprobs: int = 0,
         stop: list[str] | None = None,
+        grammar: str | None = None,
     ) -> Completion:
+        """One reply; `grammar` (GBNF) constrains it where the engine takes one, and is left out elsewhere."""
         body = _request(messages, max_tokens, stop)
+        if grammar is not None and self.engine.grammars:
+            body["grammar"] = grammar
         if json_schema is not None:
             body["response_format"] = {
                 "type": "json_schema",

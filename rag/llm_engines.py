@@ -40,6 +40,7 @@ CHATML_TEMPLATE = (
 class Engine(Protocol):
     where: str  # names the backend in error messages: a URL or the model file
     context_hint: str  # what to do when a request does not fit the context
+    grammars: bool  # takes llama.cpp's "grammar" field (GBNF) to constrain a reply
 
     def post(self, body: Body) -> Body: ...
 
@@ -57,6 +58,8 @@ class HttpEngine:
         self.base = url.rstrip("/")
         self.where = f"The LLM server at {self.base}"
         self.context_hint = "Shorten the question or give the server a larger context per slot."
+        # Only llama.cpp's server reads "grammar"; another OpenAI-compatible server may reject the field.
+        self.grammars = False
         self.model = model
         # llama.cpp's tokenize/slots endpoints live beside /v1, not under it.
         self._root = self.base.removesuffix("/v1")
@@ -155,6 +158,7 @@ class InProcessEngine:
             params.chat_template = CHATML_TEMPLATE
         self.where = f"The in-process LLM ({path.name})"
         self.context_hint = "Shorten the question or raise RAG_LLM_CONTEXT (tokens per slot)."
+        self.grammars = True
         try:
             with _signal_handlers_kept():
                 self._server: Any = xlc.Server(params)

@@ -38,7 +38,7 @@ from rag.types import Check
 __all__ = ["Verdict", "Verifier", "YesNo", "lexical_checks", "p_yes_from_logprobs", "settled", "with_previous"]
 
 YesNo = Callable[[str, str], float]  # (instruction, text) -> p(yes)
-Extract = Callable[[str, str], str]  # (instruction, text) -> a short reply
+Extract = Callable[[str, str, str], str]  # (instruction, text, the sentence to copy from) -> a short reply
 
 _NEGATIVE = ("not", "never", "against", "abstain", "declin", "refus", "reject", "denie", "deny", "oppos", "lack", "fail", "without")
 _POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
@@ -150,7 +150,9 @@ class Verifier:
         if self.extract is None:
             return Check(claim, "re-ask", True, 1.0, item.sentence, item.passage.source)
         sentence = self.read(item)
-        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {sentence}\nQuestion: {question}")
+        # Copied from the sentence's own words, not the year label it is read with: asked "how many", the model
+        # that starts to write "20" for "a few dozen" would otherwise finish it as the label's "2019".
+        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {sentence}\nQuestion: {question}", item.text)
         why = disagreement(question, short, claim, sentence)
         return Check(claim, "re-ask", not why, 0.0 if why else 1.0, item.sentence, item.passage.source, why or f"asked again: “{short.strip()}”")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.question_kind import gives_a_kind_asked
-from rag.reask import disagreement
+from rag.reask import copy_grammar, disagreement
 from rag.verify import settled
 
 WON = "Tokayev, the chosen successor of Nazarbayev, has won a snap presidential election with nearly 71 percent of the vote."
@@ -85,3 +85,17 @@ def test_with_no_claim_a_short_answer_the_sentence_states_is_enough() -> None:
     assert disagreement("How old was the diplomat?", "66", "", DIPLOMAT) == ""
     assert disagreement("How old was the diplomat?", "NONE", "", DIPLOMAT)
 
+
+def test_the_copy_grammar_allows_none_or_a_run_of_the_sentences_words_in_order() -> None:
+    assert copy_grammar("Xi met “Tokayev’s” aide.").splitlines() == [
+        'root ::= "NONE" | w0 | w1 | w2 | w3',
+        'w0 ::= [xX] "i" (" " w1)?',  # any word may start the reply, in either case
+        'w1 ::= [mM] "et" (" " w2)?',  # and the reply may stop after any word
+        'w2 ::= "“"? [tT] "okayev" [\'’] "s" "”"? (" " w3)?',  # quotes optional, either apostrophe
+        'w3 ::= [aA] "ide" "."?',
+    ]
+
+
+def test_the_copy_grammar_escapes_quotes_and_keeps_a_lone_dash() -> None:
+    assert copy_grammar('He said "no" — twice.').splitlines()[2:4] == ['w1 ::= [sS] "aid" (" " w2)?', 'w2 ::= "\\""? [nN] "o" "\\""? (" " w3)?']
+    assert copy_grammar('He said "no" — twice.').splitlines()[4] == 'w3 ::= "—" (" " w4)?'

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from rag import Answer, Assistant, Progress
+from rag.checker import ModelChecker
+from rag.reask import EXTRACT_INSTRUCTION
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 S000, S001, S002, S003, S004 = sorted(path.name for path in SEEDS.glob("*.txt"))
@@ -54,6 +56,15 @@ def test_a_runner_up_the_articles_never_name_is_not_made_up_from_the_winners_sen
     answer = assistant.ask("Which candidate came second in the 2022 Kazakh presidential vote?")
     assert answer.refused, answer.text
     assert not re.search(r"\b(?:Tokayev|Nazarbayev)\b", answer.text), answer.text
+
+
+def test_asked_again_of_one_sentence_the_model_can_only_copy_its_words(assistant: Assistant) -> None:
+    # Unconstrained, the model answers "20 people" here, which the sentence does not say.
+    sentence = "A Reuters correspondent saw police detain a few dozen people."
+    question = "By a Reuters reporter's count, how many people were detained by police?"
+    reply = ModelChecker(assistant.llm).extract(EXTRACT_INSTRUCTION, f"Sentence: (2019) {sentence}\nQuestion: {question}", sentence)
+    assert reply == "NONE" or reply.lower().rstrip(".") in sentence.lower(), reply
+    assert "dozen" in reply
 
 
 def test_every_answer_carries_its_trace_with_each_model_call_counted_once(
