@@ -82,8 +82,10 @@ def check_splits(summaries: Mapping[str, Mapping[str, Any]], thresholds: Thresho
 
 
 def show(metric: str, value: float) -> str:
+    if metric == "latency_tail":
+        return f"{value:.2f}×"
     if metric.startswith("latency"):
         return f"{value:.1f} s"
-    if metric == "confidently_wrong" or metric.endswith("tokens_p50"):
+    if metric == "confidently_wrong" or "tokens_p" in metric:
         return f"{value:g}"
     return f"{value:.1%}"

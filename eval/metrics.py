@@ -23,7 +23,10 @@ Patterns are matched case-insensitively on the answer text with its citation mar
   figure labelled with its year (eval/events.py says how).
 - prompt tokens p50: median of `Answer.trace.prompt_tokens` over the questions that report it.
   Processed prompt tokens p50: the same, less the tokens llama.cpp took from its prompt cache
-  (`Answer.trace.cached_tokens`): what the CPU actually read, so what answer time follows.
+  (`Answer.trace.cached_tokens`): what the CPU actually read, so what answer time follows; its p95
+  is the costliest answers' work, the same on every machine.
+- latency tail: latency p95 / latency p50 of the same run. Seconds follow the machine (CI machines
+  differ ~3x in speed); the ratio does not, and it grows when some answers hang, retry or run long.
 - citation recall: answerable questions whose cited files cover every `needs` group (one group,
   all `sources`, unless the question needs several files).
 - recall@k: answerable questions whose first k retrieval ranks cover every `needs` group;
@@ -80,8 +83,10 @@ METRICS: dict[str, tuple[str, bool]] = {
     "two_event_accuracy": ("two-event accuracy (each figure with its year)", True),
     "prompt_tokens_p50": ("prompt tokens p50", False),
     "processed_tokens_p50": ("prompt tokens processed p50 (not from the prompt cache)", False),
+    "processed_tokens_p95": ("prompt tokens processed p95", False),
     "latency_p50": ("latency p50 (s)", False),
     "latency_p95": ("latency p95 (s)", False),
+    "latency_tail": ("latency p95 / p50 (same run)", False),
 }
 
 
@@ -266,11 +271,17 @@ def summarise(scores: Sequence[Score]) -> dict[str, float | int | None]:
         "quote_faithfulness": sum(s.quotes_ok for s in scores) / quotes_total if quotes_total else None,
         "latency_p50": percentile(seconds, 50),
         "latency_p95": percentile(seconds, 95),
+        "latency_tail": _ratio(percentile(seconds, 95), percentile(seconds, 50)),
         "two_event_accuracy": _rate([s for s in scores if s.events_ok is not None], lambda s: bool(s.events_ok)),
         "prompt_tokens_p50": percentile(tokens, 50),
         "processed_tokens_p50": percentile(processed, 50),
+        "processed_tokens_p95": percentile(processed, 95),
         "passed": sum(1 for s in scores if s.passed),
     }
+
+
+def _ratio(part: float | None, whole: float | None) -> float | None:
+    return part / whole if part is not None and whole else None
 
 
 def _rate(scores: Sequence[Score], test: Any) -> float | None:

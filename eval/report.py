@@ -43,11 +43,13 @@ class Run:
 def fmt(metric: str, value: Any) -> str:
     if value is None:
         return "n/a"
+    if metric == "latency_tail":
+        return f"{value:.2f}×"
     if metric.startswith("latency"):
         return f"{value:.1f}"
     if metric == "mrr":
         return f"{value:.2f}"
-    if metric == "confidently_wrong" or metric.endswith("tokens_p50"):
+    if metric == "confidently_wrong" or "tokens_p" in metric:
         return f"{value:g}"
     return f"{value:.0%}"
 
