@@ -110,9 +110,13 @@ class AnswerPipeline:
         if unnamed:
             checks.append(Check(question, "premise", False, 0.0, note=f"the cited articles never mention {', '.join(unnamed)}"))
             return self._refuse(question, found.passages, f"the cited articles never mention {', '.join(unnamed)}", _with(trace, checks))
-        if settings.time_aware and not premise.years:
+        undated = settings.time_aware and not premise.years
+        if undated:
             kept = self._other_event(question, kept, evidence, checks)
-        return self._compose(question, kept, found.passages, _with(trace, checks))
+        # An undated question over evidence from two events answered for one of them says which: "69-year-old
+        # Tokayev" is true of the 2022 election, and the reader asked about his wins.
+        events_shown = undated and len({year_of(item.date) for item in evidence} - {""}) > 1
+        return self._compose(question, kept, found.passages, _with(trace, checks), label_years=events_shown)
 
     # --- claims ---------------------------------------------------------------------------------
     def _support(
@@ -172,7 +176,7 @@ class AnswerPipeline:
         return kept
 
     # --- results --------------------------------------------------------------------------------
-    def _compose(self, question: str, kept: list[_Kept], passages: list[Passage], trace: Trace) -> Answer:
+    def _compose(self, question: str, kept: list[_Kept], passages: list[Passage], trace: Trace, label_years: bool = False) -> Answer:
         years = {year_of(k.evidence.date) for k in kept} - {""}
         several = len(years) > 1
         numbers: dict[int, int] = {}
@@ -183,8 +187,10 @@ class AnswerPipeline:
             marker = numbers.setdefault(id(k.evidence), len(numbers) + 1)
             text = f"“{k.text}”" if k.quoted else k.text
             year = year_of(k.evidence.date)
-            if (several or k.year) and year and year not in text:
-                text = f"{text.rstrip('.')} ({year})."
+            # A sentence that names a year of its own ("resigned in 2019") is not labelled with its article's.
+            label = year if several or k.year else self.verifier.year_read(k.evidence) if label_years else ""
+            if label and label not in text:
+                text = f"{text.rstrip('.')} ({label})."
             sentence = with_markers(text if re.search(r"[.!?”]$", text) else text + ".", f"[{marker}]")
             if sentence not in sentences:
                 sentences.append(sentence)

@@ -117,3 +117,25 @@ def test_rag_ask_explain_prints_the_checks(assistant: Assistant, tmp_path: Path)
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Dariga" in result.stdout and "Evidence shown to the model" in result.stdout and "[pass] model" in result.stdout
+
+
+def test_an_undated_question_answered_for_one_election_says_which_election(assistant: Assistant) -> None:
+    # The evidence holds both elections; an answer that states one age must not pass it off as "when he won".
+    answer = assistant.ask("How old was Tokayev when he won the presidential vote?")
+    assert not answer.refused, answer.text
+    for sentence in re.split(r"(?<=\])\s+", answer.text.strip()):
+        assert re.search(r"\b(?:2019|2022)\b", sentence), answer.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known failure (issue 9, open): a yes/no claim the evidence does not state is replaced by the sentence most "
+    "like it, which shares the question's words but not its predicate. Asking the model whether a sentence answers a "
+    "yes/no question does not separate them (round 18: 0.64 vs 0.68 here; the sentence that answers 'did Kazakhstan vote "
+    "in favour' with 'abstained' read 0.27), so the quote is not gated on it. Passing this means the class is fixed.",
+)
+def test_a_yes_no_question_is_not_settled_by_a_sentence_that_only_shares_its_words(assistant: Assistant) -> None:
+    answer = assistant.ask("Did the preliminary count of the 2022 vote come as a surprise?")
+    assert not re.search(r"over 81", answer.text), answer.text  # the count itself says nothing of a surprise
+    if not answer.refused:
+        assert re.search(r"\bexpected\b", answer.text), answer.text
