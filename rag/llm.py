@@ -4,7 +4,8 @@ In-process llama.cpp (xllamacpp, the packaged Qwen2.5-Coder-1.5B GGUF, parallel 
 default; `llm_url` switches to any OpenAI-compatible server. Both engines take and return OpenAI
 chat-completion dicts (`rag.llm_engines`), so requests, JSON-schema constrained output, token
 log-probabilities, streaming and cancellation are built here once. Generation is greedy
-(temperature 0), so answers are reproducible; every failure is an `LLMError`.
+(temperature 0); with `llm_reproducible` an in-process answer is also the same whatever was asked
+before it (`rag.llm_slots`). Every failure is an `LLMError`.
 
 Example:
     llm = make_llm(Settings())
@@ -206,6 +207,7 @@ def make_llm(settings: Settings) -> ChatLLM:
             context_per_slot=settings.llm_context,
             threads=default_threads(settings.llm_threads),
             chatml=settings.llm_path is None,  # another GGUF brings its own chat template
+            reproducible=settings.llm_reproducible,
         )
     return ChatLLM(engine, context_window=settings.llm_context, max_tokens=settings.max_answer_tokens)
 

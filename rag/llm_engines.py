@@ -14,8 +14,10 @@ import json
 import os
 import queue
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 import httpx
 
 from rag.errors import LLMError
+from rag.llm_slots import SlotPrefixes
 
 __all__ = ["Engine", "InProcessEngine", "HttpEngine", "CHATML_TEMPLATE", "default_threads"]
 
@@ -131,6 +134,13 @@ class HttpEngine:
     def close(self) -> None:
         self._client.close()
 
+    def root_post(self, path: str, body: Body) -> Body:
+        """POST to llama.cpp's own endpoints beside /v1 (/tokenize, /slots/…)."""
+        try:
+            return self._root_post(path, body)
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+
     def _root_post(self, path: str, body: Body) -> Body:
         return self._decoded(self._client.post(f"{self._root}{path}", json=body))
 
@@ -139,7 +149,9 @@ class HttpEngine:
 
 
 class InProcessEngine:
-    def __init__(self, path: Path, *, parallel: int, context_per_slot: int, threads: int, chatml: bool) -> None:
+    def __init__(
+        self, path: Path, *, parallel: int, context_per_slot: int, threads: int, chatml: bool, reproducible: bool = False
+    ) -> None:
         import xllamacpp as xlc
 
         params = xlc.CommonParams()
@@ -156,6 +168,12 @@ class InProcessEngine:
         params.api_keys = [key]
         if chatml:
             params.chat_template = CHATML_TEMPLATE
+        self._saved_states = Path(tempfile.mkdtemp(prefix="rag-llm-slots-"))
+        if reproducible:
+            # Answers must not depend on earlier requests (rag.llm_slots): no host-memory prompt cache, and slot
+            # states saved here, one per system prompt, restored before each request.
+            params.cache_ram_mib = 0
+            params.slot_save_path = f"{self._saved_states}{os.sep}"
         self.where = f"The in-process LLM ({path.name})"
         self.context_hint = "Shorten the question or raise RAG_LLM_CONTEXT (tokens per slot)."
         self.grammars = True
@@ -163,15 +181,33 @@ class InProcessEngine:
             with _signal_handlers_kept():
                 self._server: Any = xlc.Server(params)
         except Exception as exc:  # noqa: BLE001 - the engine reports every load failure as one RuntimeError
+            shutil.rmtree(self._saved_states, ignore_errors=True)
             raise LLMError(
                 f"{self.where} could not be loaded from {path} ({type(exc).__name__}: {exc}). The file may be damaged "
                 f"(reinstall with `make install`) or memory short: lower RAG_LLM_PARALLEL or RAG_LLM_CONTEXT."
             ) from exc
         self._local = HttpEngine(f"{self._server.listening_address}/v1", api_key=key, timeout=30.0)
+        self._slots = (
+            SlotPrefixes(self._local.root_post, self._server.handle_completions, directory=self._saved_states, slots=parallel)
+            if reproducible
+            else None
+        )
+
+    @contextlib.contextmanager
+    def _pinned(self, body: Body) -> Iterator[Body]:
+        """The request as sent: with `reproducible`, pinned to a slot restored to its prefix, held until exit."""
+        if self._slots is None:
+            yield body
+            return
+        with self._slots.slot(body.get("messages", [])) as slot:
+            yield {**body, "id_slot": slot}
 
     def post(self, body: Body) -> Body:
         try:
-            result = self._server.handle_chat_completions(body)
+            with self._pinned(body) as request:
+                result = self._server.handle_chat_completions(request)
+        except LLMError:
+            raise
         except Exception as exc:  # noqa: BLE001 - the binding raises ValueError/RuntimeError for rejected requests
             raise LLMError(f"{self.where} rejected the request: {exc}") from exc
         if not isinstance(result, dict):
@@ -188,12 +224,18 @@ class InProcessEngine:
             chunks.put(("chunk", chunk))
             return cancelled.is_set()
 
+        held = contextlib.ExitStack()
+        request = held.enter_context(self._pinned(body))
+
         def run() -> None:
             try:
-                self._server.handle_chat_completions(body, on_chunk)
+                self._server.handle_chat_completions(request, on_chunk)
             except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it as an LLMError
                 chunks.put(("error", exc))
             finally:
+                # The slot is freed when the engine is done with it, not when the consumer stops reading: a
+                # cancelled generation runs on until its next chunk, and the slot's next restore must not race it.
+                held.close()
                 chunks.put(("end", None))
 
         worker = threading.Thread(target=run, name="llm-stream", daemon=True)
@@ -218,6 +260,7 @@ class InProcessEngine:
     def close(self) -> None:
         self._local.close()
         self._server = None  # the binding's destructor stops the engine's loop and frees the model
+        shutil.rmtree(self._saved_states, ignore_errors=True)
 
 
 def _error_text(data: Body) -> str:

@@ -39,6 +39,7 @@ VERDICT = {
 }
 PARIS = [{"role": "user", "content": "Is Paris the capital of France? Answer yes or no."}]
 COUNT = [{"role": "user", "content": "Count from 1 to 200, separated by commas."}]
+COUNT_AS_TOLD = [{"role": "system", "content": "You do exactly what you are told."}, *COUNT]
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,41 @@ def test_a_metered_copy_counts_every_call_and_what_the_prompt_cache_saved(llm: C
     assert (metered.calls or [])[1].cached_tokens > first.prompt_tokens // 2  # most of it read from the cache
     assert all(0 <= c.cached_tokens <= c.prompt_tokens for c in metered.calls or [])
     assert llm.calls is None  # the original records nothing: each answer meters its own copy
+
+
+@pytest.fixture(scope="module")
+def reproducible_llm() -> Iterator[ChatLLM]:
+    llm = make_llm(Settings(llm_reproducible=True))
+    yield llm
+    llm.close()
+
+
+def test_a_reproducible_answer_does_not_depend_on_the_request_before_it(reproducible_llm: ChatLLM) -> None:
+    """Without it llama.cpp reuses the previous prompt's shared part, computed in other batches: the logits
+    differ in their last bits, and a greedy small model now and then picks another word."""
+    facts = " ".join(f"On day {day} turnout was {40 + day} percent." for day in range(1, 25))
+    ask = [{"role": "system", "content": "Answer in one short sentence."}, {"role": "user", "content": f"{facts} Day 7?"}]
+    other = [ask[0], {"role": "user", "content": f"{facts} Which day had 55 percent?"}]
+
+    before = reproducible_llm.complete(ask, max_tokens=6, top_logprobs=3)
+    reproducible_llm.complete(other, max_tokens=6)
+    after = reproducible_llm.complete(ask, max_tokens=6, top_logprobs=3)
+
+    assert after.text == before.text
+    assert [(t.token, t.logprob, t.top) for t in after.logprobs] == [(t.token, t.logprob, t.top) for t in before.logprobs]
+    # Only the system prompt's saved state is reused, never the other question's shared facts.
+    assert 0 < after.cached_tokens == before.cached_tokens < after.prompt_tokens // 4
+
+
+def test_a_reproducible_stream_closed_early_frees_its_slot_and_streams_what_a_completion_returns(
+    reproducible_llm: ChatLLM,
+) -> None:
+    stream = reproducible_llm.stream(COUNT_AS_TOLD, max_tokens=200)
+    first = [next(stream) for _ in range(3)]
+    stream.close()  # type: ignore[attr-defined]
+    assert "".join(first).startswith("1")
+    streamed = "".join(reproducible_llm.stream(COUNT_AS_TOLD, max_tokens=8))
+    assert streamed == reproducible_llm.complete(COUNT_AS_TOLD, max_tokens=8).text
 
 
 def test_closing_a_stream_early_stops_the_generation_and_frees_the_slot(llm: ChatLLM) -> None:
