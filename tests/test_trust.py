@@ -17,6 +17,7 @@ import pytest
 
 from rag import Answer, Assistant, Progress
 from rag.checker import ModelChecker
+from rag.llm import make_llm
 from rag.reask import EXTRACT_INSTRUCTION
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -139,3 +140,28 @@ def test_a_yes_no_question_is_not_settled_by_a_sentence_that_only_shares_its_wor
     assert not re.search(r"over 81", answer.text), answer.text  # the count itself says nothing of a surprise
     if not answer.refused:
         assert re.search(r"\bexpected\b", answer.text), answer.text
+
+
+@pytest.fixture(scope="module")
+def reproducible(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The seeds on their own index, answered by a second engine with RAG_LLM_REPRODUCIBLE on."""
+    base = tmp_path_factory.mktemp("reproducible")
+    settings = assistant.settings.replace(index_dir=base / "index", upload_dir=base / "uploads", llm_reproducible=True)
+    llm = make_llm(settings)
+    built = Assistant(settings, llm=llm, embedder=assistant.embedder)
+    built.ingest()
+    yield built
+    llm.close()
+
+
+def test_with_reproducible_answers_a_question_gets_the_same_answer_whatever_was_asked_before(reproducible: Assistant) -> None:
+    question = "How many years does Tokayev's new presidential term last?"
+    first = reproducible.ask(question)
+    reproducible.ask("Which city was renamed after Nazarbayev?")
+    again = reproducible.ask(question)
+
+    assert again.text == first.text and again.refused == first.refused
+    # The same work too: nothing of the first asking's prompt was reused for the second (a plain engine would
+    # serve most of it from its prompt cache).
+    assert (again.trace.prompt_tokens, again.trace.cached_tokens) == (first.trace.prompt_tokens, first.trace.cached_tokens)
+    assert [c.score for c in again.trace.checks] == [c.score for c in first.trace.checks]
