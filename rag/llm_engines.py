@@ -19,6 +19,7 @@ import signal
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -168,8 +169,13 @@ class InProcessEngine:
         params.api_keys = [key]
         if chatml:
             params.chat_template = CHATML_TEMPLATE
-        self._saved_states = Path(tempfile.mkdtemp(prefix="rag-llm-slots-"))
-        if reproducible:
+        self._saved_states = Path(tempfile.mkdtemp(prefix="rag-llm-slots-")) if reproducible else None
+        # Removed on close, and also when a caller never closes the engine (a one-shot `rag ask`): at
+        # collection or at interpreter exit. Bound to the path, not to self, so it cannot keep self alive.
+        self._remove_saved_states = (
+            weakref.finalize(self, shutil.rmtree, self._saved_states, True) if self._saved_states else None
+        )
+        if self._saved_states:
             # Answers must not depend on earlier requests (rag.llm_slots): no host-memory prompt cache, and slot
             # states saved here, one per system prompt, restored before each request.
             params.cache_ram_mib = 0
@@ -181,7 +187,7 @@ class InProcessEngine:
             with _signal_handlers_kept():
                 self._server: Any = xlc.Server(params)
         except Exception as exc:  # noqa: BLE001 - the engine reports every load failure as one RuntimeError
-            shutil.rmtree(self._saved_states, ignore_errors=True)
+            self._forget_saved_states()
             raise LLMError(
                 f"{self.where} could not be loaded from {path} ({type(exc).__name__}: {exc}). The file may be damaged "
                 f"(reinstall with `make install`) or memory short: lower RAG_LLM_PARALLEL or RAG_LLM_CONTEXT."
@@ -189,7 +195,7 @@ class InProcessEngine:
         self._local = HttpEngine(f"{self._server.listening_address}/v1", api_key=key, timeout=30.0)
         self._slots = (
             SlotPrefixes(self._local.root_post, self._server.handle_completions, directory=self._saved_states, slots=parallel)
-            if reproducible
+            if self._saved_states
             else None
         )
 
@@ -260,7 +266,11 @@ class InProcessEngine:
     def close(self) -> None:
         self._local.close()
         self._server = None  # the binding's destructor stops the engine's loop and frees the model
-        shutil.rmtree(self._saved_states, ignore_errors=True)
+        self._forget_saved_states()
+
+    def _forget_saved_states(self) -> None:
+        if self._remove_saved_states is not None:
+            self._remove_saved_states()  # a finalizer runs once: a second close does nothing
 
 
 def _error_text(data: Body) -> str:

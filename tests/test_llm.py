@@ -8,6 +8,7 @@ and errors that say what to do. Generations are kept to a few tokens; each costs
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -252,3 +253,26 @@ def test_loading_the_engine_keeps_python_s_signal_handling() -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert "KeyboardInterrupt" in done.stdout, done.stderr[-2000:]
     assert done.returncode == -signal.SIGTERM, done.stderr[-2000:]
+
+
+def test_an_engine_never_closed_leaves_no_saved_slot_states_behind(tmp_path: Path) -> None:
+    """A one-shot process (`rag ask`) exits without closing its LLM: its temporary files must go with it."""
+    script = textwrap.dedent(
+        """
+        import tempfile
+        from pathlib import Path
+        from rag import Settings
+        from rag.llm import make_llm
+        plain = make_llm(Settings(llm_parallel=1, llm_context=512))
+        print("plain:", sorted(p.name for p in Path(tempfile.gettempdir()).iterdir()), flush=True)
+        reproducible = make_llm(Settings(llm_parallel=1, llm_context=512, llm_reproducible=True))
+        reproducible.complete([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], max_tokens=2)
+        print("reproducible:", sorted(p.name for p in Path(tempfile.gettempdir()).iterdir()), flush=True)
+        """
+    )
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "plain: []" in done.stdout  # no slot states without reproducible answers
+    assert "reproducible: ['rag-llm-slots-" in done.stdout  # …which save them while the process runs
+    assert list(tmp_path.iterdir()) == []  # …and remove them at exit, unclosed
