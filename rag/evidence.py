@@ -20,7 +20,7 @@ from rag.dating import year_of
 from rag.sentences import sentence_spans
 from rag.types import Passage
 
-__all__ = ["Evidence", "Embed", "Scorer", "select_evidence", "whole_passages", "content_stems", "evidence_lines"]
+__all__ = ["Evidence", "Embed", "Scorer", "focus", "select_evidence", "whole_passages", "content_stems", "evidence_lines"]
 
 Embed = Callable[[list[str]], list[list[float]]]
 
@@ -35,6 +35,7 @@ _EVENTS_FACT = 0.5  # an event's sentence holding the kind of fact asked for joi
 _LEAD = 1.0  # bonus of the sentences of the top-ranked passage: they are all read
 _RANK = 0.3  # bonus of the other passages by their hybrid-retrieval rank
 _KIND = 0.1  # bonus of a sentence that holds the kind of fact asked for
+_SHARED = 0.3  # a question word in more than this share of the candidate sentences is not what is asked
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def select_evidence(
     """The best `count` sentences of `passages` (those `keep` accepts), numbered in order of relevance."""
     kept = [p for p in passages if keep(p)]
     items = _sentences(kept)
-    relevance = scorer.relevance(question, [context for context, _, _, _ in items])
+    contexts = [context for context, _, _, _ in items]
+    relevance = scorer.relevance(focus(question, contexts), contexts)
     # The passage's rank from hybrid retrieval (BM25 + dense over the whole paragraph) and whether the
     # sentence holds the kind of fact asked for (a figure, an age, a name) both count beside its own
     # similarity: a short sentence such as "the 66-year-old career diplomat" resembles little of the question.
@@ -133,6 +135,24 @@ def select_evidence(
         Evidence(n, context, sentence, passage, span, score, _copies(items, sentence, passage.source))
         for n, (score, (context, sentence, passage, span)) in enumerate(chosen, start=1)
     ]
+
+
+def focus(question: str, candidates: Sequence[str], shared: float = _SHARED) -> str:
+    """The question without the content words that more than `shared` of its candidate sentences hold.
+
+    Those words say what every candidate is about ("Tokayev", "election"), not what is asked: "How long
+    is the new presidential term Tokayev won in the snap election?" resembles every lead sentence more
+    than "... a week after winning a new seven-year term", until its focus, "How long is the new
+    presidential term ... won in the snap", is what is scored. IDF, per question, over its own
+    candidates, with no word list. A question all of whose content words are shared is kept whole.
+    """
+    if not candidates:
+        return question
+    stems = [content_stems(c) for c in candidates]
+    common = {s for s in content_stems(question) if sum(s in c for c in stems) > shared * len(stems)}
+    words = WORD.findall(question)
+    kept = [w for w in words if w.lower()[:5] not in common or w.lower() in STOP_WORDS]
+    return " ".join(kept) if content_stems(" ".join(kept)) else question
 
 
 def whole_passages(passages: Sequence[Passage]) -> list[Evidence]:

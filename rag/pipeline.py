@@ -30,7 +30,7 @@ from rag.verify import Verifier, settled
 __all__ = ["AnswerPipeline", "Step"]
 
 Step = Generator[Progress, None, Answer]
-_POOL = 12  # retrieved passages whose sentences compete to be evidence
+_POOL = 20  # retrieved passages whose sentences compete to be evidence
 _DRAFT_TICK = 8  # draft tokens between two progress events: how soon a Stop reaches the model
 
 
