@@ -170,7 +170,10 @@ class AnswerPipeline:
                 continue
             check = self.verifier.answers(question, item)
             checks.append(check)
-            if check.passed:
+            # A yes/no reading misses the other event's answer worded unlike the question ("handpicked the
+            # 66-year-old career diplomat" for "his age when he won"); where a kind of fact is asked for, a
+            # short answer of that kind, copied from the sentence when the question is asked again, decides.
+            if check.passed or (asks_for_a_kind(question) and self._confirmed(question, "", item, checks)):
                 kept = [*kept, _Kept(item.text, item, quoted=True)]
                 cited_years.add(year)
         return kept
@@ -185,7 +188,7 @@ class AnswerPipeline:
         events: dict[str, list[str]] = {}
         for k in kept:
             marker = numbers.setdefault(id(k.evidence), len(numbers) + 1)
-            text = f"“{k.text}”" if k.quoted else k.text
+            text = f"“{k.text}”" if k.quoted else _verified_part(question, k.text)
             year = year_of(k.evidence.date)
             # A sentence that names a year of its own ("resigned in 2019") is not labelled with its article's.
             label = year if several or k.year else self.verifier.year_read(k.evidence) if label_years else ""
@@ -248,6 +251,19 @@ def _quotable(question: str, item: Evidence) -> bool:
     if is_yes_no(question):
         return speaks_of(question, item.text)
     return asks_for_a_kind(question) and answers_question(question, item.text)
+
+
+def _verified_part(question: str, claim: str) -> str:
+    """A yes/no claim without its leading "Yes"/"No": no check reads that word, only the statement after it.
+
+    A small model writes the "Yes" before it reads the evidence ("Yes, the monitors said the election
+    showed scant respect for democratic standards"); the statement was checked against its sentence and
+    answers the question itself.
+    """
+    if not is_yes_no(question):
+        return claim
+    body = re.sub(r"^\s*(?:yes|no)\b[,.;:!]?\s*", "", claim, flags=re.IGNORECASE)
+    return body[:1].upper() + body[1:] if body.strip() else claim
 
 
 def _citations(item: Evidence, marker: int) -> list[Citation]:
