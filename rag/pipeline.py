@@ -112,7 +112,7 @@ class AnswerPipeline:
             return self._refuse(question, found.passages, f"the cited articles never mention {', '.join(unnamed)}", _with(trace, checks))
         undated = settings.time_aware and not premise.years
         if undated:
-            kept = self._other_event(question, kept, evidence, checks)
+            kept = self._other_event(question, kept, evidence, checks, premise)
         # An undated question over evidence from two events answered for one of them says which: "69-year-old
         # Tokayev" is true of the 2022 election, and the reader asked about his wins.
         events_shown = undated and len({year_of(item.date) for item in evidence} - {""}) > 1
@@ -159,12 +159,16 @@ class AnswerPipeline:
                 return [_Kept(item.text, item, quoted=True)], checks
         return [], checks
 
-    def _other_event(self, question: str, kept: list[_Kept], evidence: Sequence[Evidence], checks: list[Check]) -> list[_Kept]:
+    def _other_event(
+        self, question: str, kept: list[_Kept], evidence: Sequence[Evidence], checks: list[Check], premise: PremiseCheck
+    ) -> list[_Kept]:
         """An undated question answered for one event only: add the other event's sentence when it answers too."""
         cited_years = {year_of(k.evidence.date) for k in kept}
         for item in sorted(evidence, key=lambda e: -e.score):
             year = year_of(item.date)
             if not year or year in cited_years or any(item is k.evidence for k in kept) or not cited_years - {""}:
+                continue
+            if premise.unshared(cited_years - {""}, year):
                 continue
             if not answers_question(question, item.text):
                 continue

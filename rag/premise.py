@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from rag.dating import YEAR, year_of
-from rag.evidence import Evidence
+from rag.evidence import Evidence, content_stems
 from rag.question_kind import mentions, proper_names
 from rag.types import Passage
 
@@ -60,6 +60,20 @@ class PremiseCheck:
         # unanswered; a name standing alone ("in Almaty alone") restricts the question, and is checked.
         alone = [name for name in proper_names(self.question) if not _listed(self.question, name)]
         return [name for name in alone if not any(mentions(t, name) for t in texts)]
+
+
+    def unshared(self, answered: set[str], other: str) -> set[str]:
+        """The question's words that the articles of the `answered` years use and those of the `other` year never do.
+
+        They tie the question to the answered event ("the January unrest", "as interim president"): a
+        sentence of the other event's articles, however it reads, answers another question.
+        """
+        words = {year: set[str]() for year in {*answered, other}}
+        for source, date in self.corpus.dates.items():
+            if year_of(date) in words:
+                words[year_of(date)] |= content_stems(self.corpus.source_text(source))
+        used = set().union(*(words[year] for year in answered))
+        return content_stems(self.question) & used - words[other]
 
 
 def _listed(question: str, name: str) -> bool:
