@@ -25,7 +25,7 @@ from rag.premise import PremiseCheck
 from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, speaks_of
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
-from rag.verify import Verifier, settled
+from rag.verify import Verifier, settled, without_yes_no
 
 __all__ = ["AnswerPipeline", "Step"]
 
@@ -192,7 +192,7 @@ class AnswerPipeline:
         events: dict[str, list[str]] = {}
         for k in kept:
             marker = numbers.setdefault(id(k.evidence), len(numbers) + 1)
-            text = f"“{k.text}”" if k.quoted else _verified_part(question, k.text)
+            text = f"“{k.text}”" if k.quoted else without_yes_no(question, k.text)
             year = year_of(k.evidence.date)
             # A sentence that names a year of its own ("resigned in 2019") is not labelled with its article's.
             label = year if several or k.year else self.verifier.year_read(k.evidence) if label_years else ""
@@ -255,19 +255,6 @@ def _quotable(question: str, item: Evidence) -> bool:
     if is_yes_no(question):
         return speaks_of(question, item.text)
     return asks_for_a_kind(question) and answers_question(question, item.text)
-
-
-def _verified_part(question: str, claim: str) -> str:
-    """A yes/no claim without its leading "Yes"/"No": no check reads that word, only the statement after it.
-
-    A small model writes the "Yes" before it reads the evidence ("Yes, the monitors said the election
-    showed scant respect for democratic standards"); the statement was checked against its sentence and
-    answers the question itself.
-    """
-    if not is_yes_no(question):
-        return claim
-    body = re.sub(r"^\s*(?:yes|no)\b[,.;:!]?\s*", "", claim, flags=re.IGNORECASE)
-    return body[:1].upper() + body[1:] if body.strip() else claim
 
 
 def _citations(item: Evidence, marker: int) -> list[Citation]:

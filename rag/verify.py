@@ -35,7 +35,7 @@ from rag.rivals import rival_claims
 from rag.sentences import sentence_spans
 from rag.types import Check
 
-__all__ = ["Verdict", "Verifier", "YesNo", "lexical_checks", "p_yes_from_logprobs", "settled", "with_previous"]
+__all__ = ["Verdict", "Verifier", "YesNo", "lexical_checks", "p_yes_from_logprobs", "settled", "with_previous", "without_yes_no"]
 
 YesNo = Callable[[str, str], float]  # (instruction, text) -> p(yes)
 Extract = Callable[[str, str, str], str]  # (instruction, text, the sentence to copy from) -> a short reply
@@ -251,6 +251,19 @@ def settled(question: str, claim: str) -> str:
     body = claim[match.end() :]
     denied = {w for w in _words(body) if w in ("not", "never", "no")} - set(_words(question))
     return f"No, {body}" if denied and body else claim
+
+
+def without_yes_no(question: str, claim: str) -> str:
+    """A yes/no answer's claim as shown: without its leading "Yes"/"No", which no check reads.
+
+    A small model writes the "Yes" before it reads the evidence ("Yes, the monitors said the election
+    showed scant respect for democratic standards"); the statement after it is what was checked against
+    its sentence, and it answers the question by itself.
+    """
+    if not is_yes_no(question):
+        return claim
+    body = re.sub(r"^\s*(?:yes|no)\b[,.;:!]?\s*", "", claim, flags=re.IGNORECASE)
+    return body[:1].upper() + body[1:] if body.strip() else claim
 
 
 def _words(text: str) -> list[str]:

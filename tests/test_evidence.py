@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.evidence import Scorer, select_evidence
+from rag.evidence import Scorer, focus, select_evidence
 from rag.question_kind import answers_question
 from rag.types import Passage
 
@@ -31,3 +31,23 @@ def test_an_undated_question_reads_each_events_sentence_that_holds_the_kind_of_f
 
 def test_a_dated_question_reads_the_best_sentences_only() -> None:
     assert _evidence(spread_events=False) == ["69-year-old Tokayev won the election with 81 percent.", "Tokayev won the election with nearly 71 percent."]
+
+
+def test_a_question_is_scored_by_what_it_asks_not_by_what_every_candidate_is_about() -> None:
+    # Most sentences are about Tokayev's election; only one says how long the term is. Scored on the whole
+    # question, the sentences that repeat "Tokayev won the snap election" would win on shared words.
+    scorer = Scorer(lambda texts: [[1.0] for _ in texts])
+    text = (
+        "Tokayev won the snap election with 81 percent. Tokayev won the election, observers said. "
+        "Tokayev met Putin a week after winning a new seven-year term. Turnout in the snap election was 69 percent. "
+        "The election was held on Sunday."
+    )
+    question = "How long is the new presidential term Tokayev won in the snap election?"
+    chosen = select_evidence(question, [_passage("2022.txt", text, "2022-11-21")], scorer, count=1, token_budget=500)
+    assert [item.sentence for item in chosen] == ["Tokayev met Putin a week after winning a new seven-year term."]
+
+
+def test_a_question_whose_every_word_the_candidates_share_is_kept_whole() -> None:
+    question = "Who won the election?"
+    assert focus(question, ["Tokayev won the election.", "The election was won by Tokayev."]) == question
+    assert focus(question, []) == question

@@ -6,7 +6,7 @@ import pytest
 
 from rag.question_kind import gives_a_kind_asked
 from rag.reask import copy_grammar, disagreement
-from rag.verify import settled
+from rag.verify import settled, without_yes_no
 
 WON = "Tokayev, the chosen successor of Nazarbayev, has won a snap presidential election with nearly 71 percent of the vote."
 DIPLOMAT = "Nazarbayev handpicked the 66-year-old career diplomat as his successor when he stepped down in March."
@@ -99,3 +99,16 @@ def test_the_copy_grammar_allows_none_or_a_run_of_the_sentences_words_in_order()
 def test_the_copy_grammar_escapes_quotes_and_keeps_a_lone_dash() -> None:
     assert copy_grammar('He said "no" — twice.').splitlines()[2:4] == ['w1 ::= [sS] "aid" (" " w2)?', 'w2 ::= "\\""? [nN] "o" "\\""? (" " w3)?']
     assert copy_grammar('He said "no" — twice.').splitlines()[4] == 'w3 ::= "—" (" " w4)?'
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "shown"),
+    [
+        ("Did the monitors say it met democratic standards?", "Yes, they said it showed scant respect for them.", "They said it showed scant respect for them."),
+        ("Were social media restricted?", "No. Social media were restricted.", "Social media were restricted."),
+        ("Were social media restricted?", "Yes", "Yes"),  # nothing but the word: nothing to show instead
+        ("Who won?", "Yes Men won.", "Yes Men won."),  # not a yes/no question
+    ],
+)
+def test_a_yes_no_answer_shows_the_checked_statement_not_the_unchecked_yes_or_no(question: str, claim: str, shown: str) -> None:
+    assert without_yes_no(question, claim) == shown

@@ -1,0 +1,42 @@
+"""What a question takes for granted, read against the articles: the year it names, the event its words tie it to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rag.premise import PremiseCheck
+
+ARTICLES = {
+    "2019.txt": ("2019-06-10", "Interim president Tokayev won with 71 percent; his six rivals were little known."),
+    "2022.txt": ("2022-11-21", "President Tokayev won with 81 percent, months after the January unrest; five opponents ran."),
+    "undated.txt": ("", "Tokayev leads Kazakhstan."),
+}
+
+
+@dataclass
+class Articles:
+    """The corpus as `PremiseCheck` reads it: each source's date and text."""
+
+    dates: dict[str, str] = field(default_factory=lambda: {source: date for source, (date, _) in ARTICLES.items()})
+
+    def source_text(self, source: str) -> str:
+        return ARTICLES[source][1]
+
+
+def _check(question: str) -> PremiseCheck:
+    return PremiseCheck(question, Articles(), enabled=True, time_aware=True)
+
+
+def test_a_question_about_either_event_is_tied_to_neither() -> None:
+    assert _check("What percent did Tokayev win?").unshared({"2019"}, "2022") == set()
+
+
+def test_words_only_the_answered_events_articles_use_tie_the_question_to_that_event() -> None:
+    # "January unrest" is the 2022 event's: a 2019 sentence with a number answers another question.
+    assert _check("How many people died in the January unrest?").unshared({"2022"}, "2019") == {"janua", "unres"}
+    assert _check("How many rivals did the interim president face?").unshared({"2019"}, "2022") == {"inter", "rival"}
+
+
+def test_a_year_in_the_question_selects_its_events_evidence() -> None:
+    check = _check("What percent did Tokayev win in 2019?")
+    assert check.years == {"2019"}
