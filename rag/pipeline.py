@@ -57,7 +57,7 @@ class AnswerPipeline:
         if settings.sentence_evidence:
             evidence = select_evidence(
                 question, pool, self.scorer, count=settings.evidence_sentences, token_budget=settings.evidence_tokens,
-                keep=premise.keep, spread_events=settings.time_aware and not premise.years, fits=answers_question,
+                keep=premise.keep, spread_events=_each_event(settings, premise), fits=answers_question,
             )
         else:
             evidence = whole_passages([p for p in found.passages if premise.keep(p)])
@@ -110,12 +110,12 @@ class AnswerPipeline:
         if unnamed:
             checks.append(Check(question, "premise", False, 0.0, note=f"the cited articles never mention {', '.join(unnamed)}"))
             return self._refuse(question, found.passages, f"the cited articles never mention {', '.join(unnamed)}", _with(trace, checks))
-        undated = settings.time_aware and not premise.years
-        if undated:
+        several = _each_event(settings, premise)
+        if several:
             kept = self._other_event(question, kept, evidence, checks, premise)
-        # An undated question over evidence from two events answered for one of them says which: "69-year-old
+        # A question over evidence from two events answered for one of them says which: "69-year-old
         # Tokayev" is true of the 2022 election, and the reader asked about his wins.
-        events_shown = undated and len({year_of(item.date) for item in evidence} - {""}) > 1
+        events_shown = several and len({year_of(item.date) for item in evidence} - {""}) > 1
         return self._compose(question, kept, found.passages, _with(trace, checks), label_years=events_shown)
 
     # --- claims ---------------------------------------------------------------------------------
@@ -248,6 +248,11 @@ class AnswerPipeline:
 
     def _refuse(self, question: str, passages: list[Passage], reason: str, trace: Trace | None = None) -> Answer:
         return Answer(question, REFUSAL, True, [], passages, question, 0.0, [], _with(trace or Trace(), None, reason))
+
+
+def _each_event(settings: Settings, premise: PremiseCheck) -> bool:
+    """Is the answer owed for every event its evidence covers: a question that names no year, or several?"""
+    return settings.time_aware and len(premise.years) != 1
 
 
 def _quotable(question: str, item: Evidence) -> bool:
