@@ -2,12 +2,13 @@
 
 A 1.5B model finds a fact better in five sentences than in five paragraphs, and prompt processing is
 where answer time goes, so the retrieved chunks are cut into sentences (pysbd), each scored against
-the question (embedding cosine blended with the share of the question's words it contains), and the
-best few are numbered [1]..[n] under a token budget. A sentence that opens with a pronoun brings the
-sentence before it, so "He gave ..." still says who. The same sentence in two files (a wire story
-and its copy) is one evidence item citing both. When the question names no year and the best
-sentences all come from one event, the best sentence of another dated event joins them if it is
-nearly as relevant, so that the answer can give both.
+the question's focus (`focus`: the question less the words most candidates share; embedding cosine
+blended with the share of those words a sentence contains), and the best few are numbered [1]..[n]
+under a token budget. A sentence that opens with a pronoun brings the sentence before it, so "He
+gave ..." still says who. The same sentence in two files (a wire story and its copy) is one evidence
+item citing both. When the question names no year (or several) and the best sentences all come from
+one event, the best sentence of another dated event joins them if it is nearly as relevant, so that
+the answer can give both.
 """
 
 from __future__ import annotations

@@ -170,11 +170,8 @@ class InProcessEngine:
         if chatml:
             params.chat_template = CHATML_TEMPLATE
         self._saved_states = Path(tempfile.mkdtemp(prefix="rag-llm-slots-")) if reproducible else None
-        # Removed on close, and also when a caller never closes the engine (a one-shot `rag ask`): at
-        # collection or at interpreter exit. Bound to the path, not to self, so it cannot keep self alive.
-        self._remove_saved_states = (
-            weakref.finalize(self, shutil.rmtree, self._saved_states, True) if self._saved_states else None
-        )
+        # Removed on close, at collection or at exit: a one-shot `rag ask` never closes its engine.
+        self._remove_saved_states = weakref.finalize(self, shutil.rmtree, self._saved_states, True) if self._saved_states else None
         if self._saved_states:
             # Answers must not depend on earlier requests (rag.llm_slots): no host-memory prompt cache, and slot
             # states saved here, one per system prompt, restored before each request.
@@ -270,7 +267,7 @@ class InProcessEngine:
 
     def _forget_saved_states(self) -> None:
         if self._remove_saved_states is not None:
-            self._remove_saved_states()  # a finalizer runs once: a second close does nothing
+            self._remove_saved_states()  # runs once: a second close does nothing
 
 
 def _error_text(data: Body) -> str:
