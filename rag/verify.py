@@ -12,7 +12,9 @@ supports it best), then checked there, cheap checks first:
   probability of "yes" (read from the first token's log-probabilities, never from free text,
   which a small model bends towards "yes") must reach a threshold;
 - rival: a claim that answers with a name must read truer than the same claim with the sentence's
-  nearest other names in its place (the model's preference between readings, not its bare "yes").
+  nearest other names in its place (the model's preference between readings, not its bare "yes");
+- answers: a claim that only copies its sentence is supported by it whatever was asked, so the model
+  must also read an answer to the question in that sentence.
 
 A claim that fails every sentence is unsupported. Lexical checks alone pass a false claim built from
 the sentence's own words ("Almaty" from "rallies in Almaty and Nur-Sultan, the capital that was
@@ -49,6 +51,7 @@ _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear
 # model "no" were wrong at p(yes) 0.21 and 0.27 and right from 0.42 up.
 _CONTRADICTED = 0.35
 _TYPED_THRESHOLD = 0.6
+_RESTATES = 0.8  # a claim sharing this share of its sentence's content words copies it: the sentence must answer
 _RIVALS = 2  # the names nearest the claim's in its sentence, each asked about in its place
 
 # Measured on true and false claim-sentence pairs: asking about the claim alone, as a strict checker,
@@ -113,6 +116,10 @@ class Verifier:
                     checks.append(rival)
                     if not rival.passed:  # its sentence stands in for it: quoted, the sentence keeps each name in its place
                         return Verdict(claim, False, None, checks, closest=item)
+                if _restates(claim, item.sentence):  # a headline copied out for "Who is the founding father?"
+                    checks.append(self.answers(question, item))
+                    if not checks[-1].passed:  # asked again, it may still give the claim's answer; a yes/no one it settles
+                        return Verdict(claim, False, None, checks, closest=None if is_yes_no(question) else item)
             return Verdict(claim, True, item, checks)
         return Verdict(claim, False, None, checks, closest=closest)
 
@@ -277,6 +284,11 @@ def with_previous(item: Evidence) -> str:
         return item.text
     previous = item.passage.text[before[-1][0] : before[-1][1]]
     return item.text if previous in item.text else " ".join(f"{previous} {item.text}".split())
+
+
+def _restates(claim: str, sentence: str) -> bool:
+    a, b = content_stems(claim), content_stems(sentence)
+    return bool(a | b) and len(a & b) >= _RESTATES * len(a | b)
 
 
 def _standalone(question: str, claim: str) -> str:

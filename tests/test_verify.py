@@ -11,7 +11,15 @@ from rag.evidence import Evidence, Scorer
 from rag.question_kind import answers_question, mentions, name_spans, proper_names, speaks_of
 from rag.rivals import rival_claims
 from rag.types import Passage
-from rag.verify import Verifier, lexical_checks, p_yes_from_logprobs, with_previous
+from rag.verify import (
+    ANSWERS_INSTRUCTION,
+    CHECK_INSTRUCTION,
+    Verdict,
+    Verifier,
+    lexical_checks,
+    p_yes_from_logprobs,
+    with_previous,
+)
 
 ABSTAINED = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
 
@@ -252,3 +260,29 @@ def test_a_claim_that_answers_with_a_figure_is_not_asked_about_its_names() -> No
 def test_names_are_swapped_as_the_sentence_writes_them() -> None:
     assert name_spans("During Sunday's vote, rallies in Almaty and Nur-Sultan drew Tokayev’s critics.") == ["Almaty", "Nur-Sultan", "Tokayev"]
     assert name_spans("However, Russian President Vladimir Putin congratulated him.") == ["Russian President Vladimir Putin"]
+
+
+def test_a_claim_that_copies_its_sentence_stands_only_if_the_sentence_answers_the_question() -> None:
+    headline = _evidence("Kazakh leader meets Putin in first post-election trip abroad")
+
+    def verdict(question: str, claim: str, p_answers: float) -> tuple[Verdict, list[str]]:
+        asked: list[str] = []
+
+        def yes_no(instruction: str, text: str) -> float:
+            asked.append(instruction)
+            return 0.95 if instruction == CHECK_INSTRUCTION else p_answers
+
+        verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), yes_no, 0.75)
+        return verifier.verify(question, claim, [1], [headline]), asked
+
+    copied = "Kazakh leader meets Putin in first post-election trip abroad."
+    # Copied, the claim is "supported" by its sentence whatever was asked: the sentence must answer.
+    doubted, asked = verdict("Who is considered Kazakhstan's founding father?", copied, 0.2)
+    assert not doubted.supported and asked == [CHECK_INSTRUCTION, ANSWERS_INSTRUCTION]
+    assert doubted.closest is headline  # asked again of the sentence alone, the model may still give the claim's answer
+    assert verdict("Who did the Kazakh leader meet?", copied, 0.9)[0].supported
+    # A yes/no question is settled by the sentence either way, so a sentence that does not answer it is not quoted.
+    assert verdict("Did the Kazakh leader meet Putin first?", copied, 0.2)[0].closest is None
+    # A claim in its own words said what it read there; the support check is all it needs.
+    own_words, asked = verdict("Who is considered Kazakhstan's founding father?", "Putin met the Kazakh leader.", 0.2)
+    assert own_words.supported and asked == [CHECK_INSTRUCTION]
