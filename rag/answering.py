@@ -16,7 +16,8 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from rag.citations import Embed, cite, split_claims, strip_markers
+from rag.citations import Embed, cite, numbers_in, split_claims, strip_markers
+from rag.question_kind import mentions, proper_names
 from rag.types import Answer, Citation, EventAnswer, Passage, Trace
 
 __all__ = [
@@ -93,10 +94,18 @@ def condense_messages(question: str, history: Sequence[tuple[str, str]]) -> list
     return [{"role": "system", "content": _CONDENSE_PROMPT}, {"role": "user", "content": user}]
 
 
-def clean_condensed(output: str, fallback: str) -> str:
+def clean_condensed(output: str, question: str, history: Sequence[tuple[str, str]] = ()) -> str:
+    """The rewritten question, or the question as asked when the rewrite names what the conversation never does.
+
+    A 1.5B model fills a gap with what it knows: "How long is the border between their two countries?",
+    after "He met Russian President Vladimir Putin", became "... between Russia and the United States?".
+    The question as asked still retrieves by its own words ("border"); a made-up name retrieves the wrong fact.
+    """
     line = next((line.strip() for line in output.strip().splitlines() if line.strip()), "")
     line = re.sub(r"^(?:standalone question|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip(" \"'")
-    return line if len(line) >= 5 else fallback
+    said = " ".join([question, *(text for _, text in history)])
+    invented = [n for n in proper_names(line) if not mentions(said, n)] or numbers_in(line) - numbers_in(said)
+    return line if len(line) >= 5 and not invented else question
 
 
 def normalise_history(history: Sequence[Any] | None) -> list[tuple[str, str]]:

@@ -219,7 +219,7 @@ class Assistant:
         if not history:
             return question
         output = "".join(self.llm.stream(condense_messages(question, history), max_tokens=80))
-        return clean_condensed(output, question)
+        return clean_condensed(output, question, history)
 
     def document_dates(self) -> dict[str, str]:
         """Each indexed file's event date ("2022-11-20", "2022"; "" when its text and its neighbours are silent)."""

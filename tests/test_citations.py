@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering import finish_answer, merge_answers, normalise_history, split_compound
+from rag.answering import clean_condensed, finish_answer, merge_answers, normalise_history, split_compound
 from rag.chunking import OffsetMap
 from rag.citations import numbers_in, quote_candidates, split_claims
 from rag.types import Answer, Citation, Passage
@@ -172,3 +172,18 @@ def test_a_merged_answer_says_which_part_the_documents_do_not_answer() -> None:
     merged = merge_answers("both", "both", [answered, refused], 1.0)
     assert not merged.refused
     assert merged.text.endswith("The documents do not answer: Who paid?")
+
+
+MET_PUTIN = [("user", "Who did Tokayev meet on his first trip abroad after the 2022 election?"), ("assistant", "He met Russian President Vladimir Putin [1].")]
+
+
+def test_a_rewritten_follow_up_keeps_to_what_the_conversation_names() -> None:
+    asked = "How long is the border between their two countries?"
+    met = [("user", "Which Russian leader did the Kazakh president meet?"), ("assistant", "Putin [1].")]
+    assert clean_condensed("Standalone question: How long is the border between Russia and Kazakhstan?", asked, met) == (
+        "How long is the border between Russia and Kazakhstan?"
+    )
+    # A name or a figure the conversation never gave is the model's own: the question as asked is searched instead.
+    assert clean_condensed("How long is the border between Russia and the United States?", asked, MET_PUTIN) == asked
+    assert clean_condensed("Who did Tokayev meet after the 2019 election?", "Whom did he meet?", MET_PUTIN) == "Whom did he meet?"
+    assert clean_condensed("Whom did Tokayev meet after the 2022 election?", "Whom did he meet?", MET_PUTIN) == "Whom did Tokayev meet after the 2022 election?"
