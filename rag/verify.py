@@ -118,7 +118,7 @@ class Verifier:
                         return Verdict(claim, False, None, checks, closest=item)
                 if _restates(claim, item.sentence):  # a headline copied out for "Who is the founding father?"
                     checks.append(self.answers(question, item))
-                    if not checks[-1].passed:  # asked again, it may still give the claim's answer; a yes/no one it settles
+                    if not checks[-1].passed:  # re-asked as a doubted paraphrase, unless it is to settle a yes/no question
                         return Verdict(claim, False, None, checks, closest=None if is_yes_no(question) else item)
             return Verdict(claim, True, item, checks)
         return Verdict(claim, False, None, checks, closest=closest)
