@@ -149,6 +149,8 @@ class AnswerPipeline:
     def _quote_best(self, question: str, evidence: Sequence[Evidence], premise: PremiseCheck) -> tuple[list[_Kept], list[Check]]:
         """The most relevant evidence sentence, quoted, when the model reads an answer in it and, asked again, states one."""
         checks: list[Check] = []
+        # It answers in the draft's place, so for a question about one year it must be of that year.
+        evidence = [e for e in evidence if premise.dated_as_asked(e.passage)]
         typed = [e for e in sorted(evidence, key=lambda e: -e.score)[:3] if answers_question(question, e.text)]
         for item in typed[:1]:  # the most relevant sentence of the kind asked for, and no other
             check = self.verifier.answers(question, item)

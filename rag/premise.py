@@ -51,6 +51,14 @@ class PremiseCheck:
         year = year_of(passage.date)
         return not self.years or not year or year in self.years
 
+    def dated_as_asked(self, passage: Passage) -> bool:
+        """Evidence known to be of the year asked about (any, for a question bound to no year).
+
+        An undated article stays in the evidence, but it cannot vouch for a year: "met Putin a week after
+        winning a new term" may be the other election's meeting.
+        """
+        return not self.years or year_of(passage.date) in self.years
+
     def unnamed(self, cited: Sequence[Evidence]) -> list[str]:
         """The question's names that no cited article mentions (empty when the check is off)."""
         if not self.enabled or not cited:
