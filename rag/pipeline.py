@@ -86,7 +86,7 @@ class AnswerPipeline:
                     # did (a yes/no question's sentence settles it either way).
                     # A claim whose name the sentence does not tell from its rivals has no answer worth agreeing with:
                     # the quote keeps each name in its place, so the sentence answering the question is enough.
-                    indistinct = any(c.kind == "rival" and not c.passed for c in claim_checks)
+                    indistinct = any(c.kind in ("rival", "clause") and not c.passed for c in claim_checks)
                     agree_with = "" if indistinct else claim.text
                     if is_yes_no(question) or self._confirmed(question, agree_with, closest, checks, vague=not answers_question(question, claim.text)):
                         year = self.verifier.year_read(closest)

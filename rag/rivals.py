@@ -1,4 +1,9 @@
-"""The readings a claim that answers with a name must beat: the same claim with the sentence's other names.
+"""Where a sentence that names several things gives a claim's names another fact than the claim does.
+
+- `rival_claims`: the readings a claim that answers with a name must beat, the same claim with the
+  sentence's other names (for the model to tell apart);
+- `unbound_names`: the claim's names that the sentence puts in another clause than the words the
+  question asks about (read off the sentence, no model).
 
 A sentence that names several things ("rallies in Almaty and Nur-Sultan, the capital city"; "While
 Russia and China voted against it, Kazakhstan, Kyrgyzstan … abstained") is where a small model gives
@@ -12,10 +17,18 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 from rag.citations import numbers_in
+from rag.evidence import content_stems
 from rag.question_kind import mentions, name_spans
 
-__all__ = ["rival_claims"]
+__all__ = ["clauses", "rival_claims", "unbound_names"]
+
+# Boundaries that lists and appositions never make ("Kazakhstan, Kyrgyzstan and …", "Nur-Sultan, the capital"),
+# which a comma alone does: a leading "While …," clause, and a contrast (", while …", "; but …").
+_LEADING = re.compile(r"^\s*(?:while|whereas|although|though)\b[^,]*,", re.IGNORECASE)
+_CONTRAST = re.compile(r"[,;]\s+(?:while|whereas|but|although|though)\b|;\s+", re.IGNORECASE)
 
 
 def rival_claims(question: str, claim: str, sentence: str, nearest: int) -> list[str]:
@@ -35,3 +48,31 @@ def rival_claims(question: str, claim: str, sentence: str, nearest: int) -> list
     )
     return [claim.replace(name, rival, 1) for name in answers[:2] for rival in rivals[:nearest]]
 
+
+
+def clauses(sentence: str) -> list[str]:
+    """The sentence cut where a clause of its own begins or ends (see `_LEADING`, `_CONTRAST`)."""
+    leading = _LEADING.match(sentence)
+    head = [sentence[: leading.end()]] if leading else []
+    rest = sentence[leading.end() :] if leading else sentence
+    return [part for part in head + _CONTRAST.split(rest) if part.strip()]
+
+
+def unbound_names(question: str, claim: str, sentence: str) -> list[str]:
+    """The claim's answering names that share no clause of the sentence with the words the question asks about.
+
+    "Which two countries voted against it?" answered "Kazakhstan and Kyrgyzstan voted against it" from "While
+    Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained": the
+    sentence holds the names and the words, in different clauses. The small model reads such a pair as
+    readily as the true one, so it is read off the sentence instead.
+    """
+    parts = clauses(sentence)
+    answers = [n for n in name_spans(claim) if not mentions(question, n) and n in sentence]
+    if len(parts) < 2 or not answers:
+        return []
+    named = {stem for n in name_spans(claim) for stem in content_stems(n)}
+    asked = (content_stems(claim) - named) & content_stems(sentence) & content_stems(question)
+    if not asked:
+        return []
+    homes = {n: [p for p in parts if n in p] for n in answers}
+    return [n for n, home in homes.items() if home and not any(asked & content_stems(p) for p in home)]

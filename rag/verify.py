@@ -3,16 +3,15 @@
 A claim is attributed to an evidence sentence (its own [n] markers first, else the sentence that
 supports it best), then checked there, cheap checks first:
 
-- figures: each number of the claim (not echoed from the question) is in the sentence;
-- names: each proper name of the claim (not in the question) is in the sentence;
-- words: most of the claim's new content words are in the sentence;
-- polarity: a claim that something was approved or supported, where the sentence says it was
-  rejected, abstained or opposed, fails (and a negation the sentence lacks);
+- lexical (`rag.lexical`): the claim's figures, names and most of its words are in the sentence, and
+  it does not turn round what the sentence says (approved for abstained, a negation it lacks);
 - model: the LLM is asked whether the sentence states this answer to the question, and its
   probability of "yes" (read from the first token's log-probabilities, never from free text,
   which a small model bends towards "yes") must reach a threshold;
 - rival: a claim that answers with a name must read truer than the same claim with the sentence's
   nearest other names in its place (the model's preference between readings, not its bare "yes");
+- clause: a claim's answering name must share a clause of the sentence with what the question asks
+  about ("While Russia and China voted against it, Kazakhstan … abstained": `rivals.unbound_names`);
 - answers: a claim that only copies its sentence is supported by it whatever was asked, so the model
   must also read an answer to the question in that sentence.
 
@@ -28,22 +27,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.citations import numbers_in
 from rag.dating import YEAR, year_of
 from rag.evidence import Evidence, Scorer, content_stems
-from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, mentions, proper_names
+from rag.lexical import lexical_checks, words
+from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
-from rag.rivals import rival_claims
+from rag.rivals import rival_claims, unbound_names
 from rag.sentences import sentence_spans
 from rag.types import Check
 
-__all__ = ["Verdict", "Verifier", "YesNo", "lexical_checks", "p_yes_from_logprobs", "settled", "with_previous", "without_yes_no"]
+__all__ = ["Verdict", "Verifier", "YesNo", "p_yes_from_logprobs", "settled", "with_previous", "without_yes_no"]
 
 YesNo = Callable[[str, str], float]  # (instruction, text) -> p(yes)
 Extract = Callable[[str, str, str], str]  # (instruction, text, the sentence to copy from) -> a short reply
 
-_NEGATIVE = ("not", "never", "against", "abstain", "declin", "refus", "reject", "denie", "deny", "oppos", "lack", "fail", "without")
-_POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
 _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear yes
 # Under this p(yes) the model does not doubt the claim's wording, it reads something else in the sentence
 # ("Nazarbayev was 66" from "Nazarbayev handpicked the 66-year-old diplomat"): the sentence is no stand-in
@@ -102,6 +99,11 @@ class Verifier:
                 if closest is None and vague and item.number in markers and answers_question(question, item.text):
                     closest = item
                 continue
+            unbound = unbound_names(question, claim, item.text)
+            if unbound:  # quoted, the sentence keeps each name in its own clause
+                note = f"the sentence says something else of {', '.join(unbound)}, in another clause"
+                checks.append(Check(claim, "clause", False, 0.0, item.sentence, item.passage.source, note))
+                return Verdict(claim, False, None, checks, closest=item)
             if self.yes_no is not None:
                 # One model check per claim: the sentence that passed the cheap checks first is the one it names.
                 read = f"({year}) {with_previous(item)}" if year else with_previous(item)
@@ -196,55 +198,6 @@ class Verifier:
         return marked + [e for e in ranked if e.number not in markers]
 
 
-def lexical_checks(question: str, claim: str, item: Evidence, year: str = "", article: str = "") -> list[Check]:
-    """The cheap checks of `claim` against `item`; `year`: the event year the draft read beside the sentence,
-    `article`: the text of the sentence's source, where a name it shortens is given in full."""
-    source, sentence, text = item.passage.source, item.sentence, item.text
-    checks = []
-    figures = numbers_in(claim) - numbers_in(question)
-    missing = sorted(figures - numbers_in(text) - {year})
-    checks.append(Check(claim, "figures", not missing, 1.0 - len(missing) / max(len(figures), 1), sentence, source,
-                        f"the sentence does not state {', '.join(missing)}" if missing else ""))
-    names = [n for n in proper_names(claim) if not mentions(question, n)]
-    absent = [n for n in names if not _named(text, n, article)]
-    checks.append(Check(claim, "names", not absent, 1.0 - len(absent) / max(len(names), 1), sentence, source,
-                        f"the sentence does not name {', '.join(absent)}" if absent else ""))
-    novel = content_stems(claim) - content_stems(question)
-    found = len(novel & content_stems(text)) / len(novel) if novel else 1.0
-    checks.append(Check(claim, "words", found >= 0.5, found, sentence, source,
-                        "" if found >= 0.5 else "most of its words are not in the sentence"))
-    flipped = _polarity_flip(claim, text)
-    checks.append(Check(claim, "polarity", not flipped, 0.0 if flipped else 1.0, sentence, source, flipped))
-    if asks_for_a_kind(question):  # "how long" answered with a percentage is a figure re-attached
-        fits = answers_question(question, claim)
-        checks.append(Check(claim, "kind", fits, float(fits), sentence, source, "" if fits else "it does not give the kind of fact asked for"))
-    return checks
-
-
-def _named(text: str, name: str, article: str) -> bool:
-    """Is `name` in the sentence, in full or, as news writes a name after its first mention, by its last word
-    ("69-year-old Tokayev" names "Kassym-Jomart Tokayev" in an article that gives the full name)?"""
-    if mentions(text, name):
-        return True
-    last = re.split(r"[ -]", name)[-1]
-    return last != name and len(last) >= 3 and mentions(text, last) and mentions(article, name)
-
-
-def _polarity_flip(claim: str, sentence: str) -> str:
-    claim_words, sentence_words = _words(claim), _words(sentence)
-
-    def has(words: list[str], stems: tuple[str, ...]) -> set[str]:
-        # Short words must match whole ("no" is not "note"); longer ones are stems ("abstain" in "abstained").
-        return {s for s in stems for w in words if (w == s if len(s) <= 3 else w.startswith(s))}
-
-    claim_negative, sentence_negative = has(claim_words, _NEGATIVE), has(sentence_words, _NEGATIVE)
-    if has(claim_words, _POSITIVE) - has(sentence_words, _POSITIVE) and sentence_negative:
-        return "the sentence says the opposite (" + ", ".join(sorted(sentence_negative)) + ")"
-    if claim_negative - sentence_negative:
-        return "the claim negates what the sentence states"
-    return ""
-
-
 def settled(question: str, claim: str) -> str:
     """A yes/no answer whose "Yes" its own words deny ("Yes, the media does not criticise him") says "No".
 
@@ -256,7 +209,7 @@ def settled(question: str, claim: str) -> str:
     if not match or not is_yes_no(question):
         return claim
     body = claim[match.end() :]
-    denied = {w for w in _words(body) if w in ("not", "never", "no")} - set(_words(question))
+    denied = {w for w in words(body) if w in ("not", "never", "no")} - set(words(question))
     return f"No, {body}" if denied and body else claim
 
 
@@ -271,10 +224,6 @@ def without_yes_no(question: str, claim: str) -> str:
         return claim
     body = re.sub(r"^\s*(?:yes|no)\b[,.;:!]?\s*", "", claim, flags=re.IGNORECASE)
     return body[:1].upper() + body[1:] if body.strip() else claim
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z']+", text.lower().replace("n't", " not"))
 
 
 def with_previous(item: Evidence) -> str:

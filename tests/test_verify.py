@@ -8,15 +8,15 @@ from dataclasses import replace
 import pytest
 
 from rag.evidence import Evidence, Scorer
+from rag.lexical import lexical_checks
 from rag.question_kind import answers_question, mentions, name_spans, proper_names, speaks_of
-from rag.rivals import rival_claims
+from rag.rivals import clauses, rival_claims, unbound_names
 from rag.types import Passage
 from rag.verify import (
     ANSWERS_INSTRUCTION,
     CHECK_INSTRUCTION,
     Verdict,
     Verifier,
-    lexical_checks,
     p_yes_from_logprobs,
     with_previous,
 )
@@ -260,6 +260,27 @@ def test_a_claim_that_answers_with_a_figure_is_not_asked_about_its_names() -> No
 def test_names_are_swapped_as_the_sentence_writes_them() -> None:
     assert name_spans("During Sunday's vote, rallies in Almaty and Nur-Sultan drew Tokayev’s critics.") == ["Almaty", "Nur-Sultan", "Tokayev"]
     assert name_spans("However, Russian President Vladimir Putin congratulated him.") == ["Russian President Vladimir Putin"]
+
+
+def test_a_name_is_bound_to_what_its_own_clause_says_not_to_the_other_clause() -> None:
+    question = "Which two countries voted against the UN resolution?"
+    assert unbound_names(question, "Kazakhstan and Kyrgyzstan voted against the resolution.", ABSTAINED) == ["Kazakhstan", "Kyrgyzstan"]
+    assert unbound_names(question, "Russia and China voted against the resolution.", ABSTAINED) == []
+    assert unbound_names("Which countries abstained?", "Kazakhstan and Kyrgyzstan abstained.", ABSTAINED) == []
+
+
+def test_lists_and_appositions_are_not_clause_boundaries() -> None:
+    assert clauses(CAPITAL) == [CAPITAL]
+    assert clauses(ABSTAINED) == ["While Russia and China voted against it,", " Kazakhstan, Kyrgyzstan and several of their neighbours abstained."]
+    assert unbound_names("Which city is the capital?", "Nur-Sultan is the capital city.", CAPITAL) == []
+
+
+def test_a_claim_that_gives_a_name_what_another_clause_says_is_quoted_not_stated_and_costs_no_model_call() -> None:
+    verifier, asked = _asked_about({"Kazakhstan": 0.9})
+    claim = "Kazakhstan and Kyrgyzstan voted against the UN resolution."
+    verdict = verifier.verify("Which two countries voted against the UN resolution?", claim, [1], [_evidence(ABSTAINED)])
+    assert not verdict.supported and verdict.closest is not None and asked == []
+    assert [c.kind for c in verdict.checks if not c.passed] == ["clause"]
 
 
 def test_a_claim_that_copies_its_sentence_stands_only_if_the_sentence_answers_the_question() -> None:
