@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rag.premise import PremiseCheck
+from rag.types import Passage
 
 ARTICLES = {
     "2019.txt": ("2019-06-10", "Interim president Tokayev won with 71 percent; his six rivals were little known."),
@@ -40,3 +41,13 @@ def test_words_only_the_answered_events_articles_use_tie_the_question_to_that_ev
 def test_a_year_in_the_question_selects_its_events_evidence() -> None:
     check = _check("What percent did Tokayev win in 2019?")
     assert check.years == {"2019"}
+
+
+def test_only_an_article_dated_to_the_year_asked_about_vouches_for_it() -> None:
+    # An undated article stays in the evidence, but its "a week after winning" may be the other election's.
+    dated = {source: Passage(source, source, text, (1, 1), (0, len(text)), 1.0, 1.0, f"{source}::0", date=date)
+             for source, (date, text) in ARTICLES.items()}
+    about_2019 = _check("How many days after the 2019 election did Tokayev meet Putin?")
+    assert [s for s, p in dated.items() if about_2019.dated_as_asked(p)] == ["2019.txt"]
+    assert [s for s, p in dated.items() if about_2019.keep(p)] == ["2019.txt", "undated.txt"]
+    assert all(_check("When did Tokayev meet Putin?").dated_as_asked(p) for p in dated.values())
