@@ -18,10 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.chunking import OffsetMap
+from rag.evidence import Evidence
 from rag.sentences import sentence_spans
 from rag.types import Citation, Passage
 
-__all__ = ["Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in", "make_citation", "offset_map"]
+__all__ = [
+    "Claim", "split_claims", "quote_candidates", "cite", "strip_markers", "numbers_in", "make_citation", "offset_map", "evidence_citations",
+]
 
 Embed = Callable[[list[str]], list[list[float]]]
 _Option = tuple[float, int, Passage, int]  # (support, passage number, passage, index of its best quote)
@@ -211,3 +214,22 @@ def _overlap(claim: str, quote: str) -> float:
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
     return float(sum(x * y for x, y in zip(a, b, strict=False)))
+
+
+def evidence_citations(item: Evidence, marker: int) -> list[Citation]:
+    """An evidence sentence's citations under `marker`: its own passage's and those of its copies in other articles."""
+    found = [(item.passage, item.span), *item.copies]
+    return [make_citation(passage, verbatim_span(passage, span), item.score, marker) for passage, span in found]
+
+
+def verbatim_span(passage: Passage, span: tuple[int, int]) -> tuple[int, int]:
+    """The longest piece of a sentence that is contiguous in the original file.
+
+    Cleaning drops lines (a URL, a teaser) that can sit inside a sentence; a quote must be verbatim
+    at its lines, so it stops where dropped text lies.
+    """
+    cuts = [span[0], *offset_map(passage).gaps_between(*span), span[1]]
+    pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    start, end = max(pieces, key=lambda piece: len(passage.text[piece[0] : piece[1]].split()))
+    text = passage.text[start:end]
+    return start + len(text) - len(text.lstrip()), end - (len(text) - len(text.rstrip()))

@@ -16,7 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass, replace
 
 from rag.answering import REFUSAL, evidence_messages, says_documents_do_not_say, with_markers
-from rag.citations import make_citation, numbers_in, offset_map, split_claims
+from rag.citations import evidence_citations, numbers_in, split_claims
 from rag.config import Settings
 from rag.dating import year_of
 from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
@@ -90,7 +90,9 @@ class AnswerPipeline:
                     agree_with = "" if indistinct else claim.text
                     if is_yes_no(question) or self._confirmed(question, agree_with, closest, checks, vague=not answers_question(question, claim.text)):
                         year = self.verifier.year_read(closest)
-                        kept.append(_Kept(closest.text, closest, quoted=True, year=year if year in numbers_in(claim.text) else ""))
+                        quote = _Kept(closest.text, closest, quoted=True, year=year if year in numbers_in(claim.text) else "")
+                        ranked_first = _most_relevant(question, evidence, premise, besides=closest) if is_yes_no(question) else []
+                        kept.extend([*(_Kept(e.text, e, quoted=True) for e in ranked_first), quote])
                     else:
                         rejected.append(closest)
         if not kept and settings.extractive_fallback:
@@ -157,7 +159,10 @@ class AnswerPipeline:
             checks.append(check)
             # The yes/no reading alone passes a sentence about the winner for "who was the runner-up?" now and
             # then; the short answer asked of the sentence must also be there, in the sentence's own words.
-            if check.passed and self._confirmed(question, "", item, checks) and not premise.unnamed([item]):
+            # A yes/no question has no short answer to copy: asked again, the model answers NONE of every
+            # sentence, the one that settles it too, so the yes/no reading decides alone.
+            confirmed = is_yes_no(question) or self._confirmed(question, "", item, checks)
+            if check.passed and confirmed and not premise.unnamed([item]):
                 return [_Kept(item.text, item, quoted=True)], checks
         return [], checks
 
@@ -205,7 +210,7 @@ class AnswerPipeline:
                 sentences.append(sentence)
                 events.setdefault(year or "date not stated", []).append(sentence)
             if not any(c.marker == marker for c in citations):
-                citations.extend(_citations(k.evidence, marker))
+                citations.extend(evidence_citations(k.evidence, marker))
         event_answers = (
             [EventAnswer(label, " ".join(texts), tuple(sorted({c.source for c in citations if f"[{c.marker}]" in " ".join(texts)})))
              for label, texts in sorted(events.items())]
@@ -234,7 +239,7 @@ class AnswerPipeline:
                     asked = ", ".join(sorted(premise.years))
                     text = f"The articles do not give this for {asked}; for {year_of(item.date)} they say: “{item.text}” [1]"
                     why = f"the articles give this for {year_of(item.date)}, not for {asked}"
-                    return Answer(question, text, True, _citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
+                    return Answer(question, text, True, evidence_citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
         return self._refuse(question, passages, reason, trace)
 
     def _draft(self, messages: Messages) -> Generator[Progress, None, str]:
@@ -264,22 +269,17 @@ def _quotable(question: str, item: Evidence) -> bool:
     return asks_for_a_kind(question) and answers_question(question, item.text)
 
 
-def _citations(item: Evidence, marker: int) -> list[Citation]:
-    found = [(item.passage, item.span), *item.copies]
-    return [make_citation(passage, _verbatim(passage, span), item.score, marker) for passage, span in found]
+def _most_relevant(question: str, evidence: Sequence[Evidence], premise: PremiseCheck, besides: Evidence) -> list[Evidence]:
+    """The evidence sentence most relevant to a yes/no question, if it is not `besides` (the one the draft cited).
 
-
-def _verbatim(passage: Passage, span: tuple[int, int]) -> tuple[int, int]:
-    """The longest piece of a sentence that is contiguous in the original file.
-
-    Cleaning drops lines (a URL, a teaser) that can sit inside a sentence; a quote must be verbatim
-    at its lines, so it stops where dropped text lies.
+    Neither the sentence a small model cites for its unconfirmed yes/no nor the one retrieval ranks first
+    settles the question reliably; each misses the settling sentence where the other finds it ("over 81
+    percent of the vote", ranked first, for "more than 90 percent?", where the draft cited the turnout).
+    Quoting both leaves the reader the sentence that settles it; neither states more than its article does.
     """
-    cuts = [span[0], *offset_map(passage).gaps_between(*span), span[1]]
-    pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
-    start, end = max(pieces, key=lambda piece: len(passage.text[piece[0] : piece[1]].split()))
-    text = passage.text[start:end]
-    return start + len(text) - len(text.lstrip()), end - (len(text) - len(text.rstrip()))
+    quotable = [e for e in evidence if _quotable(question, e) and premise.dated_as_asked(e.passage) and not premise.unnamed([e])]
+    best = max(quotable, key=lambda e: e.score, default=None)
+    return [] if best is None or best is besides or best.text == besides.text else [best]
 
 
 def _with(trace: Trace, checks: list[Check] | None, reason: str | None = None) -> Trace:

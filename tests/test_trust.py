@@ -142,6 +142,22 @@ def test_a_yes_no_question_is_not_settled_by_a_sentence_that_only_shares_its_wor
         assert re.search(r"\bexpected\b", answer.text), answer.text
 
 
+def test_a_yes_no_answer_the_checks_cannot_confirm_also_quotes_the_sentence_retrieval_ranks_first(assistant: Assistant) -> None:
+    # The draft cites the turnout ("69.44 per cent … participated") for a question about his share of the vote.
+    answer = assistant.ask("Did Tokayev get more than 85 percent of the vote in the 2022 election?")
+    assert not answer.refused and re.search(r"over 81", answer.text), answer.text
+    assert not re.match(r"\W*yes\b", answer.text, re.I), answer.text
+
+
+def test_a_yes_no_question_the_draft_leaves_unanswered_is_settled_by_the_sentence_the_model_reads_an_answer_in(
+    assistant: Assistant,
+) -> None:
+    # Asked again for a short answer, the model replies NONE to every yes/no question, so that step is skipped.
+    answer = assistant.ask("Did any of the other candidates in the 2022 vote reach double digits?")
+    assert not answer.refused and re.search(r"none of his five", answer.text), answer.text
+    assert {c.source for c in answer.citations} <= {S000, S001}
+
+
 @pytest.fixture(scope="module")
 def reproducible(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     """The seeds on their own index, answered by a second engine with RAG_LLM_REPRODUCIBLE on."""
