@@ -29,6 +29,7 @@ _NOT_NAMES = frozenset(
 )
 _OPENING_WORDS = frozenset("During Despite Since Until Under From With As To By After However Meanwhile Although While If Also".split())
 _STEMMER = PorterStemmer()
+_DEMONYM_ENDINGS = ("ese", "ian", "ish", "an", "i")
 _AGE_QUESTION = re.compile(r"\bhow old\b|\bage\b", re.I)  # "what age", "his age when he won"
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\b(?:aged?|age of) \d{1,3}\b|, \d{2},", re.I)
 _YES_NO = re.compile(r"(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.I)
@@ -171,9 +172,20 @@ def mentions(text: str, name: str) -> bool:
     for part in re.findall(r"[a-z0-9]+", name.lower()):
         if len(part) < 3:
             continue
-        if not any(w[:5] == part[:5] or difflib.SequenceMatcher(None, w, part).ratio() >= 0.83 for w in words):
+        if not any(w[:5] == part[:5] or _root(w) == _root(part) or difflib.SequenceMatcher(None, w, part).ratio() >= 0.83 for w in words):
             return False
     return True
+
+
+def _root(word: str) -> str:
+    """A country's name and its people's share this: "china"/"chinese" -> "chin", "japan"/"japanese" -> "japan".
+
+    Where five letters agree ("russia"/"russian") the prefix already matches; this is for the shorter ones.
+    """
+    for ending in _DEMONYM_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word.rstrip("aeiouy") if len(word.rstrip("aeiouy")) >= 4 else word
 
 
 def _spelled_out(acronym: str) -> re.Pattern[str]:

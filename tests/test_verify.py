@@ -101,6 +101,7 @@ def test_words_from_outside_the_sentence_fail() -> None:
 
 def test_names_allow_inflection_and_a_typo() -> None:
     assert mentions("the Kazakh leader", "Kazakhstan") and mentions("Tokayev won", "Tokaev")
+    assert mentions("The Chinese leader also visited", "China") and mentions("China voted against it", "Chinese")
     assert not mentions("rallies in Nur-Sultan", "Almaty")
 
 
