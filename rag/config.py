@@ -36,7 +36,7 @@ class Settings:
     top_k: int = 5  # distinct passages given to the LLM; more means slower answers
     candidate_k: int = 15  # hits taken from each retriever (dense, BM25) before fusion
     dense_weight: float = 0.6  # share of the dense retriever in reciprocal-rank fusion (BM25 gets the rest)
-    min_relevance: float = 0.30  # best dense cosine below this: refuse without asking the LLM
+    min_relevance: float = 0.30  # best dense cosine (passage or sentence) below this: refuse without asking the LLM
     duplicate_overlap: float = 0.6  # share of a passage's word 3-grams already in the context that makes it a copy
     max_per_source: int = 2  # passages of one file in the context while other files have candidates
     # --- answering --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from rag.dating import year_of
 from rag.sentences import sentence_spans
 from rag.types import Passage
 
-__all__ = ["Evidence", "Embed", "Scorer", "focus", "select_evidence", "whole_passages", "content_stems", "evidence_lines"]
+__all__ = ["Evidence", "Embed", "Scorer", "focus", "select_evidence", "whole_passages", "content_stems", "evidence_lines", "closest_sentence"]
 
 Embed = Callable[[list[str]], list[list[float]]]
 
@@ -84,6 +84,20 @@ class Scorer:
             overlap = len(wanted & content_stems(sentence)) / len(wanted) if wanted else 0.0
             scores.append(0.7 * cosine + 0.3 * overlap)
         return scores
+
+
+def closest_sentence(question: str, passages: Sequence[Passage], scorer: Scorer) -> float:
+    """The highest cosine between the question and one sentence of `passages`.
+
+    A paragraph's embedding blends its sentences: a short question about one of them ("were social media
+    restricted during the 2019 vote") can sit under the refusal line against its paragraph and well above
+    it against the sentence that answers it.
+    """
+    contexts = [context for context, _, _, _ in _sentences(passages)]
+    if not contexts:
+        return 0.0
+    query, *vectors = scorer.vectors([question, *contexts])
+    return max(sum(x * y for x, y in zip(query, vector, strict=False)) for vector in vectors)
 
 
 def content_stems(text: str) -> set[str]:

@@ -19,7 +19,7 @@ from rag.answering import REFUSAL, evidence_messages, says_documents_do_not_say,
 from rag.citations import evidence_citations, numbers_in, split_claims
 from rag.config import Settings
 from rag.dating import year_of
-from rag.evidence import Evidence, Scorer, evidence_lines, select_evidence, whole_passages
+from rag.evidence import Evidence, Scorer, closest_sentence, evidence_lines, select_evidence, whole_passages
 from rag.llm import ChatLLM, Messages
 from rag.premise import PremiseCheck
 from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, speaks_of
@@ -51,9 +51,10 @@ class AnswerPipeline:
         yield Progress("searching", "Searching the articles…")
         found = self.retriever.retrieve(question, top_k)
         premise = PremiseCheck(question, self.retriever, enabled=settings.premise_check, time_aware=settings.time_aware)
-        if found.best_similarity < settings.min_relevance or not found.context:
-            return self._refuse(question, found.passages, "no passage of the articles is close enough to the question")
         pool = found.passages[: max(_POOL, len(found.context))]
+        close = found.best_similarity >= settings.min_relevance or closest_sentence(question, pool, self.scorer) >= settings.min_relevance
+        if not close or not found.context:
+            return self._refuse(question, found.passages, "no passage of the articles is close enough to the question")
         if settings.sentence_evidence:
             evidence = select_evidence(
                 question, pool, self.scorer, count=settings.evidence_sentences, token_budget=settings.evidence_tokens,

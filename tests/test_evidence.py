@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rag.evidence import Scorer, focus, select_evidence
+import pytest
+
+from rag.evidence import Scorer, closest_sentence, focus, select_evidence
 from rag.question_kind import answers_question
 from rag.types import Passage
 
@@ -51,3 +53,21 @@ def test_a_question_whose_every_word_the_candidates_share_is_kept_whole() -> Non
     question = "Who won the election?"
     assert focus(question, ["Tokayev won the election.", "The election was won by Tokayev."]) == question
     assert focus(question, []) == question
+
+
+def _bag_of_words(texts: list[str]) -> list[list[float]]:
+    """A unit vector over a small vocabulary: cosine is the share of words two texts have in common."""
+    vocabulary = "social media restricted vote police rally detained state controls politics".split()
+    vectors = [[float(word in text.lower()) for word in vocabulary] for text in texts]
+    return [[x / (sum(v * v for v in vector) ** 0.5 or 1.0) for x in vector] for vector in vectors]
+
+
+def test_a_question_about_one_sentence_is_as_close_to_the_articles_as_that_sentence_is() -> None:
+    # Against the whole paragraph the question shares two words of eight; against its sentence, all of them.
+    paragraph = _passage("2019.txt", "The state controls politics. Police detained a rally. Social media were restricted during the vote.", "2019-06-10")
+    scorer = Scorer(_bag_of_words)
+    question = "Were social media restricted during the vote?"
+    whole = sum(x * y for x, y in zip(*_bag_of_words([question, paragraph.text]), strict=True))
+    closest = closest_sentence(question, [paragraph], scorer)
+    assert closest == pytest.approx(1.0) and closest > whole + 0.3
+    assert closest_sentence(question, [], scorer) == 0.0
