@@ -162,8 +162,7 @@ class AnswerPipeline:
             # then; the short answer asked of the sentence must also be there, in the sentence's own words.
             # A yes/no question has no short answer to copy: asked again, the model answers NONE of every
             # sentence, the one that settles it too, so the yes/no reading decides alone.
-            confirmed = is_yes_no(question) or self._confirmed(question, "", item, checks)
-            if check.passed and confirmed and not premise.unnamed([item]):
+            if check.passed and (is_yes_no(question) or self._confirmed(question, "", item, checks)) and not premise.unnamed([item]):
                 return [_Kept(item.text, item, quoted=True)], checks
         return [], checks
 
