@@ -23,6 +23,7 @@ from rag.evidence import Evidence, Scorer, closest_sentence, evidence_lines, sel
 from rag.llm import ChatLLM, Messages
 from rag.premise import PremiseCheck
 from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, speaks_of
+from rag.quoting import most_relevant, quotable
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
 from rag.verify import Verifier, settled, without_yes_no
@@ -81,7 +82,7 @@ class AnswerPipeline:
                 checks.extend(claim_checks)
                 if item is not None:
                     kept.append(_Kept(claim.text, item))
-                elif closest is not None and settings.extractive_fallback and _quotable(question, closest):
+                elif closest is not None and settings.extractive_fallback and quotable(question, closest):
                     # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
                     # asked for: the sentence itself, quoted, is the faithful answer if it answers as the claim
                     # did (a yes/no question's sentence settles it either way).
@@ -92,7 +93,7 @@ class AnswerPipeline:
                     if is_yes_no(question) or self._confirmed(question, agree_with, closest, checks, vague=not answers_question(question, claim.text)):
                         year = self.verifier.year_read(closest)
                         quote = _Kept(closest.text, closest, quoted=True, year=year if year in numbers_in(claim.text) else "")
-                        ranked_first = _most_relevant(question, evidence, premise, besides=closest) if is_yes_no(question) else []
+                        ranked_first = most_relevant(question, evidence, premise, besides=closest) if is_yes_no(question) else []
                         kept.extend([*(_Kept(e.text, e, quoted=True) for e in ranked_first), quote])
                     else:
                         rejected.append(closest)
@@ -113,6 +114,11 @@ class AnswerPipeline:
         if unnamed:
             checks.append(Check(question, "premise", False, 0.0, note=f"the cited articles never mention {', '.join(unnamed)}"))
             return self._refuse(question, found.passages, f"the cited articles never mention {', '.join(unnamed)}", _with(trace, checks))
+        pooled = [] if is_yes_no(question) else premise.pooled([k.evidence for k in kept])
+        for name, joined in pooled[:1]:  # a figure for two cities answers no question about one of them
+            item = next(k.evidence for k in kept if premise.pooled([k.evidence]))
+            text = f"The articles give this for {joined} together, not for {name} alone: “{item.text}” [1]"
+            return self._correction(question, found.passages, item, text, f"the cited sentence gives it for {joined} together", trace, checks)
         several = _each_event(settings, premise)
         if several:
             kept = self._other_event(question, kept, evidence, checks, premise)
@@ -154,6 +160,12 @@ class AnswerPipeline:
         checks: list[Check] = []
         # It answers in the draft's place, so for a question about one year it must be of that year.
         evidence = [e for e in evidence if premise.dated_as_asked(e.passage)]
+        # "Did only Russia vote against it?" is settled by the sentence that joins Russia with another name,
+        # which the model's reading misses ("answers" 0.25): the joining is read off the sentence instead.
+        for item in [e for e in evidence if is_yes_no(question) and speaks_of(question, e.text)]:
+            for name, joined in premise.pooled([item])[:1]:
+                checks.append(Check(question, "premise", True, 1.0, item.sentence, item.passage.source, f"it gives {joined}, not {name} alone"))
+                return [_Kept(item.text, item, quoted=True)], checks
         typed = [e for e in sorted(evidence, key=lambda e: -e.score)[:3] if answers_question(question, e.text)]
         for item in typed[:1]:  # the most relevant sentence of the kind asked for, and no other
             check = self.verifier.answers(question, item)
@@ -238,9 +250,13 @@ class AnswerPipeline:
                 if check.passed:
                     asked = ", ".join(sorted(premise.years))
                     text = f"The articles do not give this for {asked}; for {year_of(item.date)} they say: “{item.text}” [1]"
-                    why = f"the articles give this for {year_of(item.date)}, not for {asked}"
-                    return Answer(question, text, True, evidence_citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
+                    return self._correction(question, passages, item, text, f"the articles give this for {year_of(item.date)}, not for {asked}", trace, checks)
         return self._refuse(question, passages, reason, trace)
+
+    def _correction(self, question: str, passages: list[Passage], item: Evidence, text: str, why: str, trace: Trace, checks: list[Check]) -> Answer:
+        """A refusal that says what the articles do give, the sentence quoted and cited [1]."""
+        checks.append(Check(question, "premise", False, 0.0, item.sentence, item.passage.source, why))
+        return Answer(question, text, True, evidence_citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
 
     def _draft(self, messages: Messages) -> Generator[Progress, None, str]:
         """The model's draft, unverified so never shown. A `Progress` every few tokens is where a consumer
@@ -260,26 +276,6 @@ class AnswerPipeline:
 def _each_event(settings: Settings, premise: PremiseCheck) -> bool:
     """Is the answer owed for every event its evidence covers: a question that names no year, or several?"""
     return settings.time_aware and len(premise.years) != 1
-
-
-def _quotable(question: str, item: Evidence) -> bool:
-    """May this sentence stand in for a doubted claim? One that speaks of what a yes/no question asks, or holds the kind of fact asked for."""
-    if is_yes_no(question):
-        return speaks_of(question, item.text)
-    return asks_for_a_kind(question) and answers_question(question, item.text)
-
-
-def _most_relevant(question: str, evidence: Sequence[Evidence], premise: PremiseCheck, besides: Evidence) -> list[Evidence]:
-    """The evidence sentence most relevant to a yes/no question, if it is not `besides` (the one the draft cited).
-
-    Neither the sentence a small model cites for its unconfirmed yes/no nor the one retrieval ranks first
-    settles the question reliably; each misses the settling sentence where the other finds it ("over 81
-    percent of the vote", ranked first, for "more than 90 percent?", where the draft cited the turnout).
-    Quoting both leaves the reader the sentence that settles it; neither states more than its article does.
-    """
-    quotable = [e for e in evidence if _quotable(question, e) and premise.dated_as_asked(e.passage) and not premise.unnamed([e])]
-    best = max(quotable, key=lambda e: e.score, default=None)
-    return [] if best is None or best is besides or best.text == besides.text else [best]
 
 
 def _with(trace: Trace, checks: list[Check] | None, reason: str | None = None) -> Trace:

@@ -6,6 +6,8 @@
   says what the articles do give ("… for 2022 they say …").
 - Every proper name of the question must appear in an article the answer cites: "How many died in
   Almaty alone?" answered from an article that never mentions Almaty is a false premise, refused.
+- A name the question restricts ("in Almaty alone", "only Russia") must not be one of a pair the cited
+  sentence joins ("rallies in Almaty and Nur-Sultan"): what it says of the pair it does not say of one.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ from typing import Protocol
 
 from rag.dating import YEAR, year_of
 from rag.evidence import Evidence, content_stems
-from rag.question_kind import mentions, proper_names
+from rag.question_kind import mentions, name_spans, proper_names
 from rag.types import Passage
 
 __all__ = ["PremiseCheck"]
 
 _EARLIER = re.compile(r"\b(?:first|earlier|previous|prior)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b", re.I)
+# A name taken on its own: "in Almaty alone", "in Nur-Sultan only", "only (in) Russia".
+_ALONE = r"(?:{name})\s+(?:alone|only|by itself)\b|\b(?:only|solely|exclusively)\s+(?:(?:in|at|for|by|from)\s+(?:the\s+)?)?(?:{name})\b"
+# Names joined by "and"/"or", with a list's commas: "Almaty and Nur-Sultan", "Kazakhstan, Kyrgyzstan and Uzbekistan".
+_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
+_JOINED = re.compile(rf"{_NAME}(?:\s*,\s*{_NAME})*\s*,?\s+(?:and|or|&)\s+(?:the\s+)?{_NAME}")
 _LATER = re.compile(r"\b(?:second|latest|most recent|last|new|recent)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b", re.I)
 
 
@@ -70,6 +77,24 @@ class PremiseCheck:
         return [name for name in alone if not any(mentions(t, name) for t in texts)]
 
 
+    def pooled(self, cited: Sequence[Evidence]) -> list[tuple[str, str]]:
+        """The question's restricted names that a cited sentence gives only jointly, each with the names it is joined with.
+
+        "How many were arrested in Nur-Sultan alone?" cited to "police arrested 500 people at rallies in
+        Almaty and Nur-Sultan": the figure is the two cities', and nothing in the sentence splits it.
+        """
+        if not self.enabled:
+            return []
+        restricted = []  # (the name as matched, as the question writes it)
+        for name in proper_names(self.question):
+            written = re.search(_ALONE.format(name=_written(name)), self.question, re.I)
+            if written and not _listed(self.question, name):
+                restricted.append((name, next(iter(name_spans(written.group(0))), name)))
+        return [
+            (written, _pair(name_spans(joined.group(0))))
+            for item in cited for joined in _JOINED.finditer(item.text) for name, written in restricted if mentions(joined.group(0), name)
+        ]
+
     def unshared(self, answered: set[str], other: str) -> set[str]:
         """The question's words that the articles of the `answered` years use and those of the `other` year never do.
 
@@ -84,6 +109,15 @@ class PremiseCheck:
         return content_stems(self.question) & used - words[other]
 
 
+def _written(name: str) -> str:
+    """A pattern for a name as `proper_names` gives it: "Nur Sultan" is written "Nur-Sultan"."""
+    return re.escape(name).replace(r"\ ", r"[\s-]")
+
+
 def _listed(question: str, name: str) -> bool:
-    escaped = re.escape(name)
+    escaped = _written(name)
     return re.search(rf"{escaped}\s*(?:,|\band\b|\bor\b)|(?:,|\band\b|\bor\b)\s*{escaped}", question) is not None
+
+
+def _pair(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
