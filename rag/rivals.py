@@ -3,7 +3,9 @@
 - `rival_claims`: the readings a claim that answers with a name must beat, the same claim with the
   sentence's other names (for the model to tell apart);
 - `unbound_names`: the claim's names that the sentence puts in another clause than the words the
-  question asks about (read off the sentence, no model).
+  question asks about (read off the sentence, no model);
+- `rival_questions`: the question about the sentence's other names in place of its own, for the model
+  to say which of them the sentence answers it for ("Nazarbayev's share" read in Tokayev's sentence).
 
 A sentence that names several things ("rallies in Almaty and Nur-Sultan, the capital city"; "While
 Russia and China voted against it, Kazakhstan, Kyrgyzstan … abstained") is where a small model gives
@@ -21,9 +23,9 @@ import re
 
 from rag.citations import numbers_in
 from rag.evidence import content_stems
-from rag.question_kind import mentions, name_spans
+from rag.question_kind import mentions, name_spans, proper_names
 
-__all__ = ["clauses", "rival_claims", "unbound_names"]
+__all__ = ["clauses", "rival_claims", "rival_questions", "unbound_names"]
 
 # Boundaries that lists and appositions never make ("Kazakhstan, Kyrgyzstan and …", "Nur-Sultan, the capital"),
 # which a comma alone does: a leading "While …," clause, and a contrast (", while …", "; but …").
@@ -48,6 +50,25 @@ def rival_claims(question: str, claim: str, sentence: str, nearest: int) -> list
     )
     return [claim.replace(name, rival, 1) for name in answers[:2] for rival in rivals[:nearest]]
 
+
+
+def rival_questions(question: str, sentence: str, nearest: int) -> list[str]:
+    """The question with each of its names the sentence mentions swapped for the sentence's `nearest` other names.
+
+    "What share did Nazarbayev win?" against "… Tokayev, the chosen successor of veteran ruler Nursultan
+    Nazarbayev …, has won … with nearly 71 percent": the sentence names Nazarbayev, and gives the figure
+    to Tokayev. The model reads an answer to either question in it, but to the one about Tokayev more readily.
+    """
+    swapped: list[str] = []
+    for name in proper_names(question):
+        asked = re.search(re.escape(name).replace(r"\ ", r"[\s-]"), question)
+        if asked is None or not mentions(sentence, name):
+            continue
+        where = sentence.find(name.split()[0])
+        others = [n for n in name_spans(sentence) if not mentions(question, n) and not mentions(n, name)]
+        others.sort(key=lambda n: abs(sentence.find(n) - where))
+        swapped.extend(question.replace(asked.group(0), other, 1) for other in others[:nearest])
+    return swapped
 
 
 def clauses(sentence: str) -> list[str]:
