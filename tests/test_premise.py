@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rag.evidence import Evidence
 from rag.premise import PremiseCheck
 from rag.types import Passage
 
@@ -51,3 +52,26 @@ def test_only_an_article_dated_to_the_year_asked_about_vouches_for_it() -> None:
     assert [s for s, p in dated.items() if about_2019.dated_as_asked(p)] == ["2019.txt"]
     assert [s for s, p in dated.items() if about_2019.keep(p)] == ["2019.txt", "undated.txt"]
     assert all(_check("When did Tokayev meet Putin?").dated_as_asked(p) for p in dated.values())
+
+
+ARRESTS = "During Sunday's vote, police arrested 500 people at rallies in Almaty and Nur-Sultan, the capital city."
+VOTE = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
+
+
+def _sentence(text: str) -> Evidence:
+    passage = Passage("2019.txt", "2019.txt", text, (1, 1), (0, len(text)), 1.0, 1.0, "2019.txt::0", date="2019-06-10")
+    return Evidence(1, text, text, passage, (0, len(text)), 1.0)
+
+
+def test_a_name_taken_alone_that_the_sentence_joins_with_another_is_a_false_premise() -> None:
+    # The 500 are the two cities' arrests: nothing in the sentence gives either city's share.
+    assert _check("How many people were arrested in Nur-Sultan alone?").pooled([_sentence(ARRESTS)]) == [("Nur-Sultan", "Almaty and Nur-Sultan")]
+    assert _check("How many were arrested at the rallies in Almaty only?").pooled([_sentence(ARRESTS)]) == [("Almaty", "Almaty and Nur-Sultan")]
+    assert _check("Did only Russia vote against it?").pooled([_sentence(VOTE)]) == [("Russia", "Russia and China")]
+
+
+def test_a_name_not_taken_alone_or_taken_with_its_pair_is_no_false_premise() -> None:
+    assert _check("How many people were arrested in Almaty?").pooled([_sentence(ARRESTS)]) == []
+    assert _check("How many were arrested in Almaty and Nur-Sultan alone?").pooled([_sentence(ARRESTS)]) == []
+    # Joined by a comma that lists nothing: "In Almaty, Tokayev said …" gives Almaty's figure.
+    assert _check("How many died in Almaty alone?").pooled([_sentence("In Almaty, Tokayev said 238 people died.")]) == []

@@ -48,6 +48,13 @@ def test_a_place_the_cited_article_never_mentions_is_a_false_premise(assistant: 
     assert not answer.citations
 
 
+def test_a_figure_for_two_cities_is_not_given_as_one_citys(assistant: Assistant) -> None:
+    answer = assistant.ask("How many protesters did police detain in Almaty alone on the day of the 2019 election?")
+    # A refusal that says what the articles do give, and where.
+    assert answer.refused and "Almaty and Nur-Sultan together" in answer.text, answer.text
+    assert {c.source for c in answer.citations} == {S003}
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known failure (issue 9, open): the fallback quotes the winner's sentence; the 1.5B model reads an answer "
