@@ -48,6 +48,12 @@ def test_a_place_the_cited_article_never_mentions_is_a_false_premise(assistant: 
     assert not answer.citations
 
 
+def test_a_figure_the_sentence_gives_another_person_is_not_given_as_the_one_asked_about(assistant: Assistant) -> None:
+    # The 2019 sentence names Nazarbayev as Tokayev's predecessor and gives the 71 percent to Tokayev.
+    answer = assistant.ask("What share of the vote did Nursultan Nazarbayev receive in the 2019 snap election?")
+    assert answer.refused and not re.search(r"\b71\b", answer.text), answer.text
+
+
 def test_a_figure_for_two_cities_is_not_given_as_one_citys(assistant: Assistant) -> None:
     answer = assistant.ask("How many protesters did police detain in Almaty alone on the day of the 2019 election?")
     # A refusal that says what the articles do give, and where.

@@ -10,7 +10,7 @@ import pytest
 from rag.evidence import Evidence, Scorer
 from rag.lexical import lexical_checks
 from rag.question_kind import answers_question, mentions, name_spans, proper_names, speaks_of
-from rag.rivals import clauses, rival_claims, unbound_names
+from rag.rivals import clauses, rival_claims, rival_questions, unbound_names
 from rag.types import Passage
 from rag.verify import (
     ANSWERS_INSTRUCTION,
@@ -308,3 +308,34 @@ def test_a_claim_that_copies_its_sentence_stands_only_if_the_sentence_answers_th
     # A claim in its own words said what it read there; the support check is all it needs.
     own_words, asked = verdict("Who is considered Kazakhstan's founding father?", "Putin met the Kazakh leader.", 0.2)
     assert own_words.supported and asked == [CHECK_INSTRUCTION]
+
+
+SUCCESSOR = "Interim president Tokayev, the successor of veteran ruler Nazarbayev, won 71 percent of the vote."
+
+
+def test_a_question_is_asked_again_about_the_sentences_name_nearest_its_own() -> None:
+    assert rival_questions("What share did Nazarbayev win?", SUCCESSOR, 1) == ["What share did Tokayev win?"]
+    assert rival_questions("How many were arrested in Nur-Sultan?", "500 were arrested in Almaty and Nur-Sultan.", 1) == [
+        "How many were arrested in Almaty?"
+    ]
+    # No name of the question in the sentence, or no other name there: nothing to tell apart.
+    assert rival_questions("What share did Putin win?", SUCCESSOR, 1) == []
+    assert rival_questions("What share did Tokayev win?", "Tokayev won 81 percent.", 1) == []
+
+
+def _reading_questions(readings: dict[str, float]) -> Verifier:
+    """A verifier whose model reads an answer to each question at the p(yes) given for the name in it."""
+
+    def yes_no(instruction: str, text: str) -> float:
+        question = text.split("\nQuestion: ")[1]
+        return next((p for name, p in readings.items() if name in question), 0.1)
+
+    return Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), yes_no, 0.75)
+
+
+def test_a_sentence_that_answers_the_question_about_another_of_its_names_far_better_does_not_answer_it() -> None:
+    item = _evidence(SUCCESSOR)
+    assert not _reading_questions({"Nazarbayev": 0.64, "Tokayev": 0.96}).answers("What share did Nazarbayev win?", item).passed
+    # Read about as readily of either name, the sentence answers the question asked.
+    assert _reading_questions({"Nazarbayev": 0.9, "Tokayev": 0.94}).answers("What share did Nazarbayev win?", item).passed
+    assert _reading_questions({"Tokayev": 0.95, "Nazarbayev": 0.5}).answers("What share did Tokayev win?", item).passed
