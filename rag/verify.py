@@ -177,7 +177,7 @@ class Verifier:
 
         None where it names no other beside the question's: there is no one else the fact could be of.
         """
-        for rival in rival_questions(question, item.text, 1):
+        for rival in rival_questions(question, item.text, 1) if p_question + _RIVAL_MARGIN <= 1 else []:  # else none can read better
             p_rival = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {rival}")
             if p_rival - p_question >= _RIVAL_MARGIN:
                 note = f"it answers “{rival}” ({p_rival:.2f}) more than the question ({p_question:.2f})"
