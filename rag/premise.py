@@ -8,6 +8,8 @@
   Almaty alone?" answered from an article that never mentions Almaty is a false premise, refused.
 - A name the question restricts ("in Almaty alone", "only Russia") must not be one of a pair the cited
   sentence joins ("rallies in Almaty and Nur-Sultan"): what it says of the pair it does not say of one.
+- A rank the question asks about ("the runner-up", "the candidate who came second") must be one a
+  cited sentence gives: the winner's sentence says nothing of who came second.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ _ALONE = r"(?:{name})\s+(?:alone|only|by itself)\b|\b(?:only|solely|exclusively)
 # Names joined by "and"/"or", with a list's commas: "Almaty and Nur-Sultan", "Kazakhstan, Kyrgyzstan and Uzbekistan".
 _NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
 _JOINED = re.compile(rf"{_NAME}(?:\s*,\s*{_NAME})*\s*,?\s+(?:and|or|&)\s+(?:the\s+)?{_NAME}")
+# A place in a race other than first: who holds it is what the question asks about.
+_RANK = re.compile(
+    r"\brunners?[- ]?up\b|\b(?:second|third|last)[- ]plac(?:e|ed)\b|\b(?:came|finished|placed|ranked|come|finish)\s+(?:in\s+)?(?:second|third|last)\b"
+    r"|\bclosest\s+(?:challenger|rival|opponent|competitor)s?\b",
+    re.IGNORECASE,
+)
 _LATER = re.compile(r"\b(?:second|latest|most recent|last|new|recent)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b", re.I)
 
 
@@ -94,6 +102,13 @@ class PremiseCheck:
             (written, _pair(name_spans(joined.group(0))))
             for item in cited for joined in _JOINED.finditer(item.text) for name, written in restricted if mentions(joined.group(0), name)
         ]
+
+    def unranked(self, cited: Sequence[Evidence]) -> str:
+        """The rank the question asks about that no cited sentence gives ("" when none is asked, or the check is off)."""
+        asked = _RANK.search(self.question)
+        if not self.enabled or asked is None or any(_RANK.search(item.text) for item in cited):
+            return ""
+        return asked.group(0)
 
     def unshared(self, answered: set[str], other: str) -> set[str]:
         """The question's words that the articles of the `answered` years use and those of the `other` year never do.

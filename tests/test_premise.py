@@ -75,3 +75,12 @@ def test_a_name_not_taken_alone_or_taken_with_its_pair_is_no_false_premise() -> 
     assert _check("How many were arrested in Almaty and Nur-Sultan alone?").pooled([_sentence(ARRESTS)]) == []
     # Joined by a comma that lists nothing: "In Almaty, Tokayev said …" gives Almaty's figure.
     assert _check("How many died in Almaty alone?").pooled([_sentence("In Almaty, Tokayev said 238 people died.")]) == []
+
+
+def test_a_rank_no_cited_sentence_gives_is_a_false_premise() -> None:
+    winner = _sentence("President Tokayev secured a second term, winning 81.31 per cent of the vote.")
+    assert _check("What share did the runner-up get?").unranked([winner]) == "runner-up"
+    assert _check("What did the candidate who finished second say?").unranked([winner]) == "finished second"
+    assert _check("What share did the runner-up get?").unranked([_sentence("Ivanov, the runner-up, won 5 percent.")]) == ""
+    # "second" of a term or an election is no rank in a race.
+    assert _check("How long is Tokayev's second term?").unranked([winner]) == ""

@@ -61,11 +61,6 @@ def test_a_figure_for_two_cities_is_not_given_as_one_citys(assistant: Assistant)
     assert {c.source for c in answer.citations} == {S003}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known failure (issue 9, open): the fallback quotes the winner's sentence; the 1.5B model reads an answer "
-    "in it and, asked again, answers 'Tokayev'. Passing this means the false-premise class is fixed: remove the mark.",
-)
 def test_a_runner_up_the_articles_never_name_is_not_made_up_from_the_winners_sentence(assistant: Assistant) -> None:
     answer = assistant.ask("Which candidate came second in the 2022 Kazakh presidential vote?")
     assert answer.refused, answer.text
