@@ -25,7 +25,12 @@ from rag.types import Passage
 
 __all__ = ["PremiseCheck"]
 
-_EARLIER = re.compile(r"\b(?:first|earlier|previous|prior)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b", re.I)
+# An event named by its order: "his first election", "the previous vote", or by a verb, "when he was first elected".
+_EARLIER = re.compile(
+    r"\b(?:first|earlier|previous|prior)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b"
+    r"|\bfirst\s+(?:elected|won|chosen|voted\s+in|took\s+office|came\s+to\s+power)\b",
+    re.I,
+)
 # A name taken on its own: "in Almaty alone", "in Nur-Sultan only", "only (in) Russia".
 _ALONE = r"(?:{name})\s+(?:alone|only|by itself)\b|\b(?:only|solely|exclusively)\s+(?:(?:in|at|for|by|from)\s+(?:the\s+)?)?(?:{name})\b"
 # Names joined by "and"/"or", with a list's commas: "Almaty and Nur-Sultan", "Kazakhstan, Kyrgyzstan and Uzbekistan".
@@ -37,7 +42,9 @@ _RANK = re.compile(
     r"|\bclosest\s+(?:challenger|rival|opponent|competitor)s?\b",
     re.IGNORECASE,
 )
-_LATER = re.compile(r"\b(?:second|latest|most recent|last|new|recent)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b", re.I)
+_LATER = re.compile(
+    r"\b(?:second|latest|most recent|last|new|recent)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b|\bre-?elect(?:ed|ion)\b", re.I
+)
 
 
 class Corpus(Protocol):

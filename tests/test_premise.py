@@ -44,6 +44,12 @@ def test_a_year_in_the_question_selects_its_events_evidence() -> None:
     assert check.years == {"2019"}
 
 
+def test_an_event_named_by_its_order_selects_its_years_evidence() -> None:
+    assert _check("What share did Tokayev get when he was first elected president?").years == {"2019"}
+    assert _check("Who did he visit after he was re-elected?").years == {"2022"}
+    assert _check("Who did he visit on his first trip abroad?").years == set()
+
+
 def test_only_an_article_dated_to_the_year_asked_about_vouches_for_it() -> None:
     # An undated article stays in the evidence, but its "a week after winning" may be the other election's.
     dated = {source: Passage(source, source, text, (1, 1), (0, len(text)), 1.0, 1.0, f"{source}::0", date=date)
