@@ -99,7 +99,8 @@ class AnswerPipeline:
                         rejected.append(closest)
         if not kept and settings.extractive_fallback:
             candidates = [e for e in evidence if not any(e is r for r in rejected)]
-            quoted, fallback_checks = self._quote_best(question, candidates, premise)
+            cited = [e for e in candidates if any(e.number in c.markers for c in claims)] if not declined else []
+            quoted, fallback_checks = self._quote_best(question, candidates, premise, cited)
             checks.extend(fallback_checks)
             kept.extend(quoted)
         trace = Trace(lines, draft, checks)  # its token counts: the Assistant's, from its metered LLM
@@ -159,8 +160,10 @@ class AnswerPipeline:
         checks.append(check)
         return check.passed
 
-    def _quote_best(self, question: str, evidence: Sequence[Evidence], premise: PremiseCheck) -> tuple[list[_Kept], list[Check]]:
-        """The most relevant evidence sentence, quoted, when the model reads an answer in it and, asked again, states one."""
+    def _quote_best(
+        self, question: str, evidence: Sequence[Evidence], premise: PremiseCheck, cited: Sequence[Evidence] = ()
+    ) -> tuple[list[_Kept], list[Check]]:
+        """The sentence the draft cited or the most relevant one, quoted if the model reads an answer in it and states one."""
         checks: list[Check] = []
         # It answers in the draft's place, so for a question about one year it must be of that year.
         evidence = [e for e in evidence if premise.dated_as_asked(e.passage)]
@@ -170,8 +173,14 @@ class AnswerPipeline:
             for name, joined in premise.pooled([item])[:1]:
                 checks.append(Check(question, "premise", True, 1.0, item.sentence, item.passage.source, f"it gives {joined}, not {name} alone"))
                 return [_Kept(item.text, item, quoted=True)], checks
-        typed = [e for e in sorted(evidence, key=lambda e: -e.score)[:3] if answers_question(question, e.text)]
-        for item in typed[:1]:  # the most relevant sentence of the kind asked for, and no other
+        # Two sentences may answer: the one the draft cited, where the model found its answer though its wording was
+        # doubted ("You have received a convincing mandate of trust", cited for "what did Tokayev receive?"), and the
+        # most relevant one, which the draft may have passed over for a sentence that does not answer.
+        fits = [e for e in evidence if answers_question(question, e.text)]
+        first_cited = [e for e in fits if any(e is c for c in cited)][:1]
+        first_ranked = [e for e in sorted(evidence, key=lambda e: -e.score)[:3] if e in fits][:1]
+        typed = [*first_cited, *(e for e in first_ranked if not any(e is c for c in first_cited))]
+        for item in typed:  # of the kind asked for, and no other
             check = self.verifier.answers(question, item)
             checks.append(check)
             # The yes/no reading alone passes a sentence about the winner for "who was the runner-up?" now and
