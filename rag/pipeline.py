@@ -97,6 +97,11 @@ class AnswerPipeline:
                         kept.extend([*(_Kept(e.text, e, quoted=True) for e in ranked_first), quote])
                     else:
                         rejected.append(closest)
+        if len({year_of(k.evidence.date) for k in kept}) == 1:  # one event's true figure may measure another thing of it
+            measured = [(k, self.verifier.measures(question, k.evidence) if numbers_in(k.text) - numbers_in(question) else None) for k in kept]
+            checks.extend(c for _, c in measured if c)
+            rejected.extend(k.evidence for k, c in measured if c and not c.passed)
+            kept = [k for k, c in measured if not c or c.passed]
         if not kept and settings.extractive_fallback:
             candidates = [e for e in evidence if not any(e is r for r in rejected)]
             cited = [e for e in candidates if any(e.number in c.markers for c in claims)] if not declined else []
@@ -183,10 +188,9 @@ class AnswerPipeline:
         for item in typed:  # of the kind asked for, and no other
             check = self.verifier.answers(question, item)
             checks.append(check)
-            # The yes/no reading alone passes a sentence about the winner for "who was the runner-up?" now and
-            # then; the short answer asked of the sentence must also be there, in the sentence's own words.
-            # A yes/no question has no short answer to copy: asked again, the model answers NONE of every
-            # sentence, the one that settles it too, so the yes/no reading decides alone.
+            # The yes/no reading alone passes the winner's sentence for "who was the runner-up?" now and then: the short
+            # answer asked of it must be there too. A yes/no question has none to copy (asked again, the model answers
+            # NONE of every sentence, the one that settles it too): its yes/no reading decides alone.
             if check.passed and (is_yes_no(question) or self._confirmed(question, "", item, checks)) and not premise.unnamed([item]):
                 return [_Kept(item.text, item, quoted=True)], checks
         return [], checks
@@ -206,9 +210,8 @@ class AnswerPipeline:
                 continue
             check = self.verifier.answers(question, item)
             checks.append(check)
-            # A yes/no reading misses the other event's answer worded unlike the question ("handpicked the
-            # 66-year-old career diplomat" for "his age when he won"); where a kind of fact is asked for, a
-            # short answer of that kind, copied from the sentence when the question is asked again, decides.
+            # A yes/no reading misses an answer worded unlike the question ("handpicked the 66-year-old career diplomat"
+            # for "his age when he won"): where a kind of fact is asked for, the short answer asked again decides.
             if check.passed or (asks_for_a_kind(question) and self._confirmed(question, "", item, checks)):
                 kept = [*kept, _Kept(item.text, item, quoted=True)]
                 cited_years.add(year)
@@ -272,8 +275,8 @@ class AnswerPipeline:
         return Answer(question, text, True, evidence_citations(item, 1), passages, question, 0.0, [], _with(trace, checks, why))
 
     def _draft(self, messages: Messages) -> Generator[Progress, None, str]:
-        """The model's draft, unverified so never shown. A `Progress` every few tokens is where a consumer
-        that has gone away (Stop, a closed connection) closes this run, and with it the model call."""
+        """The model's draft, never shown. A consumer gone away (Stop, a closed connection) closes this run, and with it
+        the model call, at one of the `Progress` events yielded every few tokens."""
         parts: list[str] = []
         with closing(self.llm.stream(messages, max_tokens=self.settings.max_answer_tokens)) as deltas:
             for delta in deltas:

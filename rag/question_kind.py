@@ -17,7 +17,7 @@ from rag.citations import numbers_in
 from rag.evidence import STOP_WORDS, WORD
 
 __all__ = [
-    "answers_question", "asks_for_a_kind", "gives_a_kind_asked", "is_yes_no", "mentions", "name_spans", "proper_names", "speaks_of",
+    "answers_question", "asks_for_a_figure", "asks_for_a_kind", "gives_a_kind_asked", "is_yes_no", "mentions", "name_spans", "proper_names", "speaks_of",
 ]
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
@@ -42,7 +42,7 @@ _LENGTH = re.compile(
 _SHARE_QUESTION = re.compile(r"\bwhat (?:share|percentage|percent|proportion)\b", re.I)
 _SHARE = re.compile(r"\d\s*(?:%|per ?cent)", re.I)
 _COUNT_QUESTION = re.compile(r"\bhow many\b", re.I)
-_NOT_A_COUNT = re.compile(r"\d[\d,.]*\s*(?:%|per ?cent\b)|\b\d{1,3}[- ]years?[- ]old\b", re.I)  # "81 percent", "69-year-old"
+_SHARE_FIGURE = re.compile(r"\d[\d,.]*\s*(?:%|per ?cent\b)", re.I)  # "81 percent"
 _QUANTITY = re.compile(r"\b(?:dozens?|hundreds|thousands|millions)\b", re.I)  # "a few dozen", "hundreds of police"
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
 _TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
@@ -99,6 +99,11 @@ def asks_for_a_kind(question: str) -> bool:
     return any(kind.search(question) for kind in kinds)
 
 
+def asks_for_a_figure(question: str) -> bool:
+    """"How many…", "what share…", "how old…": a number answers it, and a number can measure something else."""
+    return bool(_NUMBER_QUESTION.search(question))
+
+
 def answers_question(question: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact the question asks for (a figure, a time, a name)?"""
     if _AGE_QUESTION.search(question):
@@ -108,7 +113,8 @@ def answers_question(question: str, sentence: str) -> bool:
     if _SHARE_QUESTION.search(question):
         return bool(_SHARE.search(sentence))
     if _COUNT_QUESTION.search(question):  # "how many opponents?" is not answered by a vote share or an age
-        counts = numbers_in(_NOT_A_COUNT.sub(" ", sentence)) - numbers_in(question)
+        # An age in any of its forms ("69-year-old", "Nazarbayev, 78, remains chairman") counts nothing.
+        counts = numbers_in(_AGE.sub(" ", _SHARE_FIGURE.sub(" ", sentence))) - numbers_in(question)
         return bool(counts or _quantities(sentence) - _quantities(question))
     if _NUMBER_QUESTION.search(question):
         return bool(numbers_in(sentence) - numbers_in(question))

@@ -61,6 +61,14 @@ def test_a_figure_for_two_cities_is_not_given_as_one_citys(assistant: Assistant)
     assert {c.source for c in answer.citations} == {S003}
 
 
+def test_a_true_figure_of_the_event_asked_about_is_not_given_for_what_it_does_not_measure(assistant: Assistant) -> None:
+    # The sentence states the January dead, and the model reads "238 dead" in it; asked whether the sentence
+    # answers how many were wounded, it says no.
+    answer = assistant.ask("How many people were wounded in the January unrest in Kazakhstan?")
+    assert answer.refused and "238" not in answer.text, answer.text
+    assert any(check.kind == "measure" and not check.passed for check in answer.trace.checks), answer.trace.lines()
+
+
 def test_a_runner_up_the_articles_never_name_is_not_made_up_from_the_winners_sentence(assistant: Assistant) -> None:
     answer = assistant.ask("Which candidate came second in the 2022 Kazakh presidential vote?")
     assert answer.refused, answer.text

@@ -138,6 +138,9 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
         # A count is not answered by a vote share or an age re-attached to it.
         ("How many opponents did Tokayev have?", "69-year-old Tokayev led with over 81 percent of the vote.", False),
         ("How many opponents did Tokayev have?", "Tokayev faced five little-known opponents.", True),
+        # An age set off by commas counts no years of office either.
+        ("For how many years has he led the party?", "Nazarbayev, 78, still leads the ruling party.", False),
+        ("For how many years has he led the party?", "Nazarbayev, 78, has led the party for 20 years.", True),
         # A count in words is a count: reporters write "a few dozen" when they did not count.
         ("How many people did police detain?", "Police detained a few dozen people.", True),
         ("How many police gathered?", "Hundreds of police gathered at the park.", True),
@@ -339,3 +342,27 @@ def test_a_sentence_that_answers_the_question_about_another_of_its_names_far_bet
     # Read about as readily of either name, the sentence answers the question asked.
     assert _reading_questions({"Nazarbayev": 0.9, "Tokayev": 0.94}).answers("What share did Nazarbayev win?", item).passed
     assert _reading_questions({"Tokayev": 0.95, "Nazarbayev": 0.5}).answers("What share did Tokayev win?", item).passed
+
+
+def test_a_figure_is_given_only_where_the_model_reads_it_as_answering_the_question_asked() -> None:
+    arrested = _evidence("During Sunday's vote, police arrested 500 people at rallies in Almaty and Nur-Sultan.")
+    verifier = _reading_questions({"killed": 0.3, "arrested": 0.9})
+    assert verifier.measures("How many people were arrested at the rallies?", arrested).passed  # type: ignore[union-attr]
+    killed = verifier.measures("How many people were killed at the rallies?", arrested)
+    assert killed is not None and not killed.passed and killed.kind == "measure"
+    # Only a figure can measure something else: other questions are not asked about.
+    assert verifier.measures("Who arrested people at the rallies?", arrested) is None
+
+
+def test_a_reading_asked_by_two_checks_costs_one_model_call() -> None:
+    asked: list[str] = []
+
+    def yes_no(instruction: str, text: str) -> float:
+        asked.append(text)
+        return 0.9
+
+    verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), yes_no, 0.75)
+    item = _evidence("Tokayev won 81 percent of the vote.")
+    assert verifier.answers("What share did Tokayev win?", item).passed
+    assert verifier.measures("What share did Tokayev win?", item).passed  # type: ignore[union-attr]
+    assert len(asked) == 1
