@@ -17,7 +17,7 @@ from rag.citations import numbers_in
 from rag.evidence import STOP_WORDS, WORD
 
 __all__ = [
-    "answers_question", "asks_for_a_figure", "asks_for_a_kind", "gives_a_kind_asked", "is_yes_no", "mentions", "name_spans", "proper_names", "speaks_of",
+    "answers_question", "asks_for_a_count", "asks_for_a_kind", "gives_a_kind_asked", "is_yes_no", "mentions", "name_spans", "proper_names", "speaks_of",
 ]
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
@@ -99,9 +99,12 @@ def asks_for_a_kind(question: str) -> bool:
     return any(kind.search(question) for kind in kinds)
 
 
-def asks_for_a_figure(question: str) -> bool:
-    """"How many…", "what share…", "how old…": a number answers it, and a number can measure something else."""
-    return bool(_NUMBER_QUESTION.search(question))
+def asks_for_a_count(question: str) -> bool:
+    """"How many…?": the number answering it can count something else of the same event (the arrested, not the killed).
+
+    An age, a share or a length says what it measures in its own words ("69-year-old", "81 percent", "7,600-kilometer").
+    """
+    return bool(_COUNT_QUESTION.search(question))
 
 
 def answers_question(question: str, sentence: str) -> bool:

@@ -37,7 +37,7 @@ from rag.citations import numbers_in
 from rag.dating import YEAR, year_of
 from rag.evidence import Evidence, Scorer, content_stems
 from rag.lexical import lexical_checks, words
-from rag.question_kind import answers_question, asks_for_a_figure, asks_for_a_kind, is_yes_no
+from rag.question_kind import answers_question, asks_for_a_count, asks_for_a_kind, is_yes_no
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
 from rag.rivals import rival_claims, rival_questions, unbound_names
 from rag.sentences import sentence_spans
@@ -55,9 +55,9 @@ _ANSWERS_THRESHOLD = 0.7  # quoting a sentence instead of refusing needs a clear
 # model "no" were wrong at p(yes) 0.21 and 0.27 and right from 0.42 up.
 _CONTRADICTED = 0.35
 _TYPED_THRESHOLD = 0.6
-# Asked whether a sentence answers a figure question, the model read the sentences of right one-event answers on
-# dev at 0.60-0.95, and the sentence of another figure of the same event (the arrested for the killed, the dead for
-# the injured) at 0.36 or less.
+# Asked whether a sentence answers a "how many" question, the model read the sentences of right one-event answers on
+# dev at 0.60-0.88, and the sentence of another count of the same event (the arrested for the killed, the dead for
+# the wounded) at 0.40 or less.
 _MEASURES = 0.45
 _RESTATES = 0.8  # a claim sharing this share of its sentence's content words copies it: the sentence must answer
 _RIVALS = 2  # the names nearest the claim's in its sentence, each asked about in its place
@@ -181,8 +181,8 @@ class Verifier:
         return self._whose(question, item, p_yes) or Check(item.sentence, "model", True, p_yes, item.sentence, item.passage.source)
 
     def measures(self, question: str, item: Evidence) -> Check | None:
-        """Does the sentence's figure measure what the question asks? None where no figure is asked for."""
-        if self.yes_no is None or not asks_for_a_figure(question):
+        """Does the sentence's figure count what the question asks about? None where no count is asked for."""
+        if self.yes_no is None or not asks_for_a_count(question):
             return None
         p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {question}")
         note = "" if p_yes >= _MEASURES else "the model does not read it as answering the question: its figure measures something else"

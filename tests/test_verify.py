@@ -344,14 +344,15 @@ def test_a_sentence_that_answers_the_question_about_another_of_its_names_far_bet
     assert _reading_questions({"Tokayev": 0.95, "Nazarbayev": 0.5}).answers("What share did Tokayev win?", item).passed
 
 
-def test_a_figure_is_given_only_where_the_model_reads_it_as_answering_the_question_asked() -> None:
+def test_a_count_is_given_only_where_the_model_reads_it_as_answering_the_question_asked() -> None:
     arrested = _evidence("During Sunday's vote, police arrested 500 people at rallies in Almaty and Nur-Sultan.")
     verifier = _reading_questions({"killed": 0.3, "arrested": 0.9})
     assert verifier.measures("How many people were arrested at the rallies?", arrested).passed  # type: ignore[union-attr]
     killed = verifier.measures("How many people were killed at the rallies?", arrested)
     assert killed is not None and not killed.passed and killed.kind == "measure"
-    # Only a figure can measure something else: other questions are not asked about.
+    # Only a count leaves what it counts to the reading: an age or a share says what it measures in its own words.
     assert verifier.measures("Who arrested people at the rallies?", arrested) is None
+    assert verifier.measures("How old was Tokayev when he won?", _evidence("69-year-old Tokayev won.")) is None
 
 
 def test_a_reading_asked_by_two_checks_costs_one_model_call() -> None:
@@ -362,7 +363,7 @@ def test_a_reading_asked_by_two_checks_costs_one_model_call() -> None:
         return 0.9
 
     verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), yes_no, 0.75)
-    item = _evidence("Tokayev won 81 percent of the vote.")
-    assert verifier.answers("What share did Tokayev win?", item).passed
-    assert verifier.measures("What share did Tokayev win?", item).passed  # type: ignore[union-attr]
+    item = _evidence("Tokayev faced five opponents.")
+    assert verifier.answers("How many opponents did Tokayev face?", item).passed
+    assert verifier.measures("How many opponents did Tokayev face?", item).passed  # type: ignore[union-attr]
     assert len(asked) == 1
