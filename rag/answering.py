@@ -17,7 +17,8 @@ from typing import Any
 from llama_index.core.base.llms.types import ChatMessage
 
 from rag.citations import Embed, cite, numbers_in, split_claims, strip_markers
-from rag.question_kind import mentions, proper_names
+from rag.dating import YEAR
+from rag.question_kind import mentions, name_spans, proper_names
 from rag.types import Answer, Citation, EventAnswer, Passage, Trace
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "merge_answers",
     "normalise_history",
     "refusal",
+    "resolve_ellipsis",
     "split_compound",
     "evidence_messages",
     "says_documents_do_not_say",
@@ -92,6 +94,34 @@ def condense_messages(question: str, history: Sequence[tuple[str, str]]) -> list
     turns = "\n".join(f"{role.capitalize()}: {strip_markers(text)[:600]}" for role, text in history[-6:])
     user = f"Conversation:\n{turns}\n\nUser's last message: {question}\n\nStandalone question:"
     return [{"role": "system", "content": _CONDENSE_PROMPT}, {"role": "user", "content": user}]
+
+
+# "What about Kyrgyzstan?", "And in 2019?": a follow-up that names only what changes.
+_ELLIPSIS = re.compile(r"^\W*(?:and\s+)?(?:(?:what|how)\s+about\s+|(?=(?:in|for)\s))(?P<new>[^?]+?)\W*$", re.IGNORECASE)
+
+
+def resolve_ellipsis(question: str, history: Sequence[tuple[str, str]]) -> str | None:
+    """A follow-up that names only what changes, as the previous question asked again about it; None for any other message.
+
+    "What about Kyrgyzstan?" after "How did Kazakhstan vote on the resolution?" asks how Kyrgyzstan voted: the
+    new name takes the place of the first name the previous question asked about, a new year the place of its
+    year. A 1.5B model asked to rewrite such a message repeats it, or asks something of its own ("What are the
+    relations between Russia and China?"), and the fragment alone retrieves nothing of what was asked.
+    """
+    match = _ELLIPSIS.match(question)
+    previous = next((text for role, text in reversed(history) if role == "user"), "")
+    if match is None or not previous.strip():
+        return None
+    new = match.group("new").strip()
+    years, old_years = YEAR.findall(new), YEAR.findall(previous)
+    names, old_names = name_spans(new), [n for n in name_spans(previous) if not mentions(new, n)]
+    if years and not names and len(set(old_years)) <= 1:  # "And in 2019?", "What about in 2019?"
+        if old_years:
+            return previous.replace(old_years[0], years[0])
+        return f"{previous.rstrip().rstrip('?')} in {years[0]}?"
+    if names and not years and old_names:  # "What about Russia and China?"
+        return previous.replace(old_names[0], re.sub(r"^(?:the|in|for)\s+", "", new, flags=re.IGNORECASE), 1)
+    return None
 
 
 def clean_condensed(output: str, question: str, history: Sequence[tuple[str, str]] = ()) -> str:

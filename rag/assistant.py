@@ -21,6 +21,7 @@ from rag.answering import (
     condense_messages,
     merge_answers,
     normalise_history,
+    resolve_ellipsis,
     split_compound,
 )
 from rag.checker import ModelChecker
@@ -218,6 +219,9 @@ class Assistant:
     def _condense(self, question: str, history: list[tuple[str, str]]) -> str:
         if not history:
             return question
+        resolved = resolve_ellipsis(question, history)
+        if resolved is not None:
+            return resolved
         output = "".join(self.llm.stream(condense_messages(question, history), max_tokens=80))
         return clean_condensed(output, question, history)
 

@@ -10,6 +10,9 @@
   sentence joins ("rallies in Almaty and Nur-Sultan"): what it says of the pair it does not say of one.
 - A rank the question asks about ("the runner-up", "the candidate who came second") must be one a
   cited sentence gives: the winner's sentence says nothing of who came second.
+- A month the question places what it asks in, after or before ("after the November 2022 election",
+  "in September 2022") must not be contradicted by the month a cited sentence places its own event in
+  ("on a visit to Saint Petersburg in June"): that sentence is about another occasion.
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ _RANK = re.compile(
     r"|\bclosest\s+(?:challenger|rival|opponent|competitor)s?\b",
     re.IGNORECASE,
 )
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_MONTH = "|".join(_MONTHS)
+# What the question asks about is after, before or in a month: "after the November 2022 election", "in September 2022".
+# "in the November 2022 election" names an event by its month and places nothing.
+_ASKED_MONTH = re.compile(
+    rf"\b(?:(?P<rel>after|since|following|before|ahead\s+of|prior\s+to|until)\s+(?:(?:the|his|her|its|their)\s+)?(?:[\w'’-]+\s+)?"
+    rf"|(?:in|during|on)\s+)(?P<month>{_MONTH})\b(?:\s+\d{{1,2}}\b)?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
+)
+# The month a sentence places its own event in: "in June", "On November 14", "stepped down in March".
+_SAID_MONTH = re.compile(rf"\b(?:(?:in|on|during|since|until|by)\s+(?:early\s+|late\s+|mid-)?(?P<a>{_MONTH})\b|(?P<b>{_MONTH})\s+\d{{1,2}}\b)")
 _LATER = re.compile(
     r"\b(?:second|latest|most recent|last|new|recent)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b|\bre-?elect(?:ed|ion)\b", re.I
 )
@@ -116,6 +129,44 @@ class PremiseCheck:
         if not self.enabled or asked is None or any(_RANK.search(item.text) for item in cited):
             return ""
         return asked.group(0)
+
+    def unsupported(self, cited: Sequence[Evidence]) -> str:
+        """Why the cited sentences cannot answer what the question takes for granted ("" when they can, or the check is off)."""
+        rank = self.unranked(cited)
+        return f"no cited sentence says who is {rank}" if rank else self.untimely(cited)
+
+    def untimely(self, cited: Sequence[Evidence]) -> str:
+        """The month a cited sentence places its event in, where the question asks about another time ("" if none does).
+
+        "What did Putin say when he met Tokayev after the November 2022 election?" cited to "Tokayev clashed with
+        Putin on a visit to Saint Petersburg in June": the June visit came before, so it answers nothing asked.
+        Only months the question and a sentence both place in a known year are compared.
+        """
+        asked = _ASKED_MONTH.search(self.question)
+        if not self.enabled or asked is None:
+            return ""
+        year = asked.group("year") or (next(iter(self.years)) if len(self.years) == 1 else "")
+        if not year:
+            return ""
+        when = (int(year), _MONTHS.index(asked.group("month")) + 1)
+        relation = (asked.group("rel") or "in").lower()
+        for item in cited:
+            own = YEAR.findall(item.text)
+            said_year = own[0] if len(set(own)) == 1 else "" if own else year_of(item.date)
+            months = [_MONTHS.index(m.group("a") or m.group("b")) + 1 for m in _SAID_MONTH.finditer(item.text)]
+            if not said_year or not months:
+                continue
+            said = [(int(said_year), m) for m in months]
+            if relation in ("after", "since", "following"):
+                fits = any(s >= when for s in said)
+            elif relation in ("in", "during", "on"):
+                fits = when in said
+            else:  # before, ahead of, prior to, until
+                fits = any(s <= when for s in said)
+            if not fits:
+                month = _MONTHS[said[0][1] - 1]
+                return f"the cited sentence is of {month} {said_year}, the question asks about {relation} {asked.group('month')} {year}"
+        return ""
 
     def unshared(self, answered: set[str], other: str) -> set[str]:
         """The question's words that the articles of the `answered` years use and those of the `other` year never do.

@@ -45,7 +45,14 @@ _COUNT_QUESTION = re.compile(r"\bhow many\b", re.I)
 _SHARE_FIGURE = re.compile(r"\d[\d,.]*\s*(?:%|per ?cent\b)", re.I)  # "81 percent"
 _QUANTITY = re.compile(r"\b(?:dozens?|hundreds|thousands|millions)\b", re.I)  # "a few dozen", "hundreds of police"
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|old|long|large|big)|what (?:share|percentage|percent|proportion|number|age))\b", re.I)
-_TIME_QUESTION = re.compile(r"\b(?:when|what (?:year|month|date|day))\b", re.I)
+# "When" asks for a time where it opens the question or its clause's question ("Where and when had he met him?", "when did
+# he say …"); a "when" clause after the main one names the moment of what is asked ("What did he pledge when he won?",
+# "How old was he when he won?") and asks for no time.
+_TIME_QUESTION = re.compile(
+    r"^\W*(?:(?:and|so|since|until|where\s+and|but)\s+)?when\b|\bwhen\s+(?:did|does|do|is|was|were|are|will|would|has|have|had|can|could)\b|\bwhen\W*$"
+    r"|\bwhat (?:year|month|date|day)\b",
+    re.I,
+)
 # "Which one…?", "which of the two…?" choose among things the sentence names: a name, too.
 _NAME_QUESTION = re.compile(
     r"\b(?:who|whom|whose|whos|which (?:one|of)"

@@ -70,6 +70,17 @@ def test_streaming_yields_text_then_the_final_answer(assistant: Assistant) -> No
 
 
 @pytest.mark.slow
+def test_a_follow_up_naming_only_another_country_is_asked_as_the_previous_question_about_it(assistant: Assistant) -> None:
+    history = [
+        {"role": "user", "content": "How did Russia vote on the UN resolution calling for reparations to Ukraine?"},
+        {"role": "assistant", "content": "Russia voted against it [1]."},
+    ]
+    answer = assistant.ask("What about China?", history=history)
+    assert answer.standalone_question == "How did China vote on the UN resolution calling for reparations to Ukraine?"
+    assert answer.refused or re.search(r"against", answer.text), answer.text  # never "in favour", if it answers
+
+
+@pytest.mark.slow
 def test_a_follow_up_is_condensed_with_its_history_before_retrieval(assistant: Assistant) -> None:
     history = [
         {"role": "user", "content": "Who won the snap presidential election in Kazakhstan on November 20?"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering import clean_condensed, finish_answer, merge_answers, normalise_history, split_compound
+from rag.answering import clean_condensed, finish_answer, merge_answers, normalise_history, resolve_ellipsis, split_compound
 from rag.chunking import OffsetMap
 from rag.citations import numbers_in, quote_candidates, split_claims
 from rag.types import Answer, Citation, Passage
@@ -175,6 +175,25 @@ def test_a_merged_answer_says_which_part_the_documents_do_not_answer() -> None:
 
 
 MET_PUTIN = [("user", "Who did Tokayev meet on his first trip abroad after the 2022 election?"), ("assistant", "He met Russian President Vladimir Putin [1].")]
+
+
+VOTE_ASKED = [("user", "How did Kazakhstan vote on the UN resolution?"), ("assistant", "Kazakhstan abstained [1].")]
+SHARE_ASKED = [("user", "What share of the vote did Tokayev win in the 2022 election?"), ("assistant", "81.31 per cent [1].")]
+
+
+def test_a_follow_up_naming_only_what_changes_asks_the_previous_question_again_about_it() -> None:
+    assert resolve_ellipsis("What about Kyrgyzstan?", VOTE_ASKED) == "How did Kyrgyzstan vote on the UN resolution?"
+    assert resolve_ellipsis("And what about Russia and China?", VOTE_ASKED) == "How did Russia and China vote on the UN resolution?"
+    assert resolve_ellipsis("What about in 2019?", SHARE_ASKED) == "What share of the vote did Tokayev win in the 2019 election?"
+    assert resolve_ellipsis("And in 2019?", [("user", "What share did Tokayev win?")]) == "What share did Tokayev win in 2019?"
+    assert resolve_ellipsis("What about Nazarbayev?", SHARE_ASKED) == "What share of the vote did Nazarbayev win in the 2022 election?"
+
+
+def test_any_other_follow_up_is_left_to_the_model_to_rewrite() -> None:
+    assert resolve_ellipsis("How old was he then?", SHARE_ASKED) is None  # not a fragment
+    assert resolve_ellipsis("What about the turnout?", SHARE_ASKED) is None  # no name or year takes a place
+    assert resolve_ellipsis("What about Kyrgyzstan?", [("assistant", "Hello.")]) is None  # no question before it
+    assert resolve_ellipsis("What about Kyrgyzstan?", [("user", "How did the vote go?")]) is None  # nothing to put it in place of
 
 
 def test_a_rewritten_follow_up_keeps_to_what_the_conversation_names() -> None:

@@ -64,8 +64,8 @@ ARRESTS = "During Sunday's vote, police arrested 500 people at rallies in Almaty
 VOTE = "While Russia and China voted against it, Kazakhstan, Kyrgyzstan and several of their neighbours abstained."
 
 
-def _sentence(text: str) -> Evidence:
-    passage = Passage("2019.txt", "2019.txt", text, (1, 1), (0, len(text)), 1.0, 1.0, "2019.txt::0", date="2019-06-10")
+def _sentence(text: str, source: str = "2019.txt") -> Evidence:
+    passage = Passage(source, source, text, (1, 1), (0, len(text)), 1.0, 1.0, f"{source}::0", date=ARTICLES[source][0])
     return Evidence(1, text, text, passage, (0, len(text)), 1.0)
 
 
@@ -81,6 +81,23 @@ def test_a_name_not_taken_alone_or_taken_with_its_pair_is_no_false_premise() -> 
     assert _check("How many were arrested in Almaty and Nur-Sultan alone?").pooled([_sentence(ARRESTS)]) == []
     # Joined by a comma that lists nothing: "In Almaty, Tokayev said …" gives Almaty's figure.
     assert _check("How many died in Almaty alone?").pooled([_sentence("In Almaty, Tokayev said 238 people died.")]) == []
+
+
+def test_a_sentence_about_another_month_than_the_one_asked_after_or_in_is_a_false_premise() -> None:
+    june_visit = _sentence("Tokayev clashed with Putin on a visit to Saint Petersburg in June.", "2022.txt")
+    asked_after = _check("What did Putin say when he met Tokayev after the November 2022 election?")
+    assert asked_after.untimely([june_visit]) == "the cited sentence is of June 2022, the question asks about after November 2022"
+    assert asked_after.unsupported([june_visit]) == asked_after.untimely([june_visit])
+    assert _check("Whom did Xi meet in September 2022?").untimely([june_visit]).startswith("the cited sentence is of June 2022")
+    # Before the month asked about, the same month, or a sentence that places nothing in a month: no contradiction.
+    assert _check("Did Tokayev clash with Putin before the November 2022 election?").untimely([june_visit]) == ""
+    assert _check("Where did Tokayev clash with Putin in June 2022?").untimely([june_visit]) == ""
+    assert asked_after.untimely([_sentence("Putin congratulated Tokayev on his victory.", "2022.txt")]) == ""
+    # A month that names the event ("the November 2022 election") places nothing, nor does a month without a known year.
+    assert _check("What share did Tokayev win in the November 2022 election?").untimely([june_visit]) == ""
+    assert _check("What did Putin say after the November election?").untimely([june_visit]) == ""
+    # A year the sentence names is its own: "stepped down in March 2019" is not of its article's 2022.
+    assert _check("What happened after November 2022?").untimely([_sentence("Nazarbayev stepped down in March 2019.", "2022.txt")]) != ""
 
 
 def test_a_rank_no_cited_sentence_gives_is_a_false_premise() -> None:

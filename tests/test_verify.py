@@ -9,7 +9,7 @@ import pytest
 
 from rag.evidence import Evidence, Scorer
 from rag.lexical import lexical_checks
-from rag.question_kind import answers_question, mentions, name_spans, proper_names, speaks_of
+from rag.question_kind import answers_question, asks_for_a_kind, mentions, name_spans, proper_names, speaks_of
 from rag.rivals import clauses, rival_claims, rival_questions, unbound_names
 from rag.types import Passage
 from rag.verify import (
@@ -153,6 +153,23 @@ def test_proper_names_leave_out_question_and_calendar_words() -> None:
 )
 def test_answers_question_needs_the_kind_of_fact_asked_for(question: str, sentence: str, expected: bool) -> None:
     assert answers_question(question, sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_for_a_time"),
+    [
+        ("When did Tokayev say he would announce a date?", True),
+        ("Where and when had he met Tokayev before that?", True),
+        ("And when was the resolution adopted?", True),
+        ("He won the vote, but when?", True),
+        # A "when" clause after the question's own names the moment of what is asked, and asks for no time.
+        ("What did Tokayev pledge when he won his second term?", False),
+        ("What was Nazarbayev's standing on the Security Council when Tokayev won the snap election?", False),
+    ],
+)
+def test_when_asks_for_a_time_only_as_the_question_word(question: str, asks_for_a_time: bool) -> None:
+    assert asks_for_a_kind(question) is asks_for_a_time
+    assert answers_question(question, "Tokayev pledged to correct past mistakes.") is not asks_for_a_time
 
 
 @pytest.mark.parametrize(
