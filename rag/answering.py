@@ -97,7 +97,8 @@ def condense_messages(question: str, history: Sequence[tuple[str, str]]) -> list
 
 
 # "What about Kyrgyzstan?", "And in 2019?": a follow-up that names only what changes.
-_ELLIPSIS = re.compile(r"^\W*(?:and\s+)?(?:(?:what|how)\s+about\s+|(?=(?:in|for)\s))(?P<new>[^?]+?)\W*$", re.IGNORECASE)
+_ASKS = re.compile(r"\b(?:which|what|who|whom|whose|how|when|where|why)\b", re.IGNORECASE)
+_ELLIPSIS = re.compile(r"^\W*(?:and\s+)?(?:(?:what|how)\s+about\s+|(?=(?:in|on|at|for|during|after|before)\s))(?P<new>[^?]+?)\W*$", re.IGNORECASE)
 
 
 def resolve_ellipsis(question: str, history: Sequence[tuple[str, str]]) -> str | None:
@@ -105,12 +106,14 @@ def resolve_ellipsis(question: str, history: Sequence[tuple[str, str]]) -> str |
 
     "What about Kyrgyzstan?" after "How did Kazakhstan vote on the resolution?" asks how Kyrgyzstan voted: the
     new name takes the place of the first name the previous question asked about, a new year the place of its
-    year. A 1.5B model asked to rewrite such a message repeats it, or asks something of its own ("What are the
-    relations between Russia and China?"), and the fragment alone retrieves nothing of what was asked.
+    year; a time or place it adds ("And on the Monday after?") is added to it. A fragment with a question word of
+    its own ("And in which city?") asks something new. A 1.5B model asked to rewrite such a message repeats it,
+    or asks something of its own ("What are the relations between Russia and China?"), and the fragment alone
+    retrieves nothing of what was asked.
     """
     match = _ELLIPSIS.match(question)
     previous = next((text for role, text in reversed(history) if role == "user"), "")
-    if match is None or not previous.strip():
+    if match is None or not previous.strip() or _ASKS.search(match.group("new")):
         return None
     new = match.group("new").strip()
     years, old_years = YEAR.findall(new), YEAR.findall(previous)
@@ -121,6 +124,8 @@ def resolve_ellipsis(question: str, history: Sequence[tuple[str, str]]) -> str |
         return f"{previous.rstrip().rstrip('?')} in {years[0]}?"
     if names and not years and old_names:  # "What about Russia and China?"
         return previous.replace(old_names[0], re.sub(r"^(?:the|in|for)\s+", "", new, flags=re.IGNORECASE), 1)
+    if not names and not years and re.match(r"(?:in|on|at|during|after|before)\s", new, re.IGNORECASE):  # "And on the Monday after?"
+        return f"{previous.rstrip().rstrip('?')} {new}?"
     return None
 
 

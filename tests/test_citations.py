@@ -187,11 +187,16 @@ def test_a_follow_up_naming_only_what_changes_asks_the_previous_question_again_a
     assert resolve_ellipsis("What about in 2019?", SHARE_ASKED) == "What share of the vote did Tokayev win in the 2019 election?"
     assert resolve_ellipsis("And in 2019?", [("user", "What share did Tokayev win?")]) == "What share did Tokayev win in 2019?"
     assert resolve_ellipsis("What about Nazarbayev?", SHARE_ASKED) == "What share of the vote did Nazarbayev win in the 2022 election?"
+    assert resolve_ellipsis("And on the Monday after?", [("user", "How many did police arrest at the rallies?")]) == (
+        "How many did police arrest at the rallies on the Monday after?"
+    )
 
 
 def test_any_other_follow_up_is_left_to_the_model_to_rewrite() -> None:
     assert resolve_ellipsis("How old was he then?", SHARE_ASKED) is None  # not a fragment
     assert resolve_ellipsis("What about the turnout?", SHARE_ASKED) is None  # no name or year takes a place
+    assert resolve_ellipsis("And in which city?", VOTE_ASKED) is None  # a question of its own
+    assert resolve_ellipsis("And for how long?", SHARE_ASKED) is None
     assert resolve_ellipsis("What about Kyrgyzstan?", [("assistant", "Hello.")]) is None  # no question before it
     assert resolve_ellipsis("What about Kyrgyzstan?", [("user", "How did the vote go?")]) is None  # nothing to put it in place of
 
