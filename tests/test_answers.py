@@ -69,12 +69,14 @@ def test_streaming_yields_text_then_the_final_answer(assistant: Assistant) -> No
     assert "7,600" in text and text == final.text
 
 
+def _after(asked: str, answered: str) -> list[dict[str, str]]:
+    """A conversation of one turn, as the UI and the API pass it."""
+    return [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
+
+
 @pytest.mark.slow
 def test_a_follow_up_naming_only_another_country_is_asked_as_the_previous_question_about_it(assistant: Assistant) -> None:
-    history = [
-        {"role": "user", "content": "How did Russia vote on the UN resolution calling for reparations to Ukraine?"},
-        {"role": "assistant", "content": "Russia voted against it [1]."},
-    ]
+    history = _after("How did Russia vote on the UN resolution calling for reparations to Ukraine?", "Russia voted against it [1].")
     answer = assistant.ask("What about China?", history=history)
     assert answer.standalone_question == "How did China vote on the UN resolution calling for reparations to Ukraine?"
     assert answer.refused or re.search(r"against", answer.text), answer.text  # never "in favour", if it answers
@@ -82,10 +84,9 @@ def test_a_follow_up_naming_only_another_country_is_asked_as_the_previous_questi
 
 @pytest.mark.slow
 def test_a_follow_up_is_condensed_with_its_history_before_retrieval(assistant: Assistant) -> None:
-    history = [
-        {"role": "user", "content": "Who won the snap presidential election in Kazakhstan on November 20?"},
-        {"role": "assistant", "content": "Kassym-Jomart Tokayev won with 81.31 per cent of the vote [1]."},
-    ]
+    history = _after(
+        "Who won the snap presidential election in Kazakhstan on November 20?", "Kassym-Jomart Tokayev won with 81.31 per cent of the vote [1]."
+    )
     answer = assistant.ask("And how many voters turned out?", history=history)
     assert "Tokayev" in answer.standalone_question or "election" in answer.standalone_question.lower()
     assert not answer.refused, answer.text
