@@ -21,6 +21,13 @@ from rag.types import Check
 __all__ = ["lexical_checks", "words"]
 
 _NEGATIVE = ("not", "never", "against", "abstain", "declin", "refus", "reject", "denie", "deny", "oppos", "lack", "fail", "without")
+# Words that deny the same way: a claim may say "refused to back" where its sentence says "declining to recognize",
+# or "did not reckon it competitive" for "lacking competitiveness"; "did not abstain" for "abstained" denies it.
+_DENIALS = (
+    frozenset({"not", "never", "lack", "fail", "without", "declin", "refus", "reject", "denie", "deny"}),
+    frozenset({"against", "oppos"}),
+    frozenset({"abstain"}),
+)
 _POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
 
 
@@ -68,7 +75,7 @@ def _polarity_flip(claim: str, sentence: str) -> str:
     claim_negative, sentence_negative = has(claim_words, _NEGATIVE), has(sentence_words, _NEGATIVE)
     if has(claim_words, _POSITIVE) - has(sentence_words, _POSITIVE) and sentence_negative:
         return "the sentence says the opposite (" + ", ".join(sorted(sentence_negative)) + ")"
-    if claim_negative - sentence_negative:
+    if any(not any(w in group for w in sentence_negative) for group in _DENIALS for w in claim_negative if w in group):
         return "the claim negates what the sentence states"
     return ""
 

@@ -47,6 +47,18 @@ def test_a_negation_the_sentence_lacks_fails() -> None:
     assert "polarity" in _failed("Did Putin congratulate him?", "Putin did not congratulate him.", "Putin congratulated Tokayev.")
 
 
+def test_a_denial_in_other_words_keeps_its_polarity() -> None:
+    declined = "Tokayev has kept his distance, declining to recognize the Kremlin's declaration of separatist regions."
+    assert "polarity" not in _failed("What did Tokayev refuse to back?", "Tokayev refused to back the Kremlin's declaration.", declined)
+    lacking = "The election took place in a political environment lacking competitiveness."
+    assert "polarity" not in _failed("Was the race competitive?", "The race was not competitive.", lacking)
+
+
+def test_denying_what_the_sentence_denies_otherwise_fails() -> None:
+    assert "polarity" in _failed("How did Kazakhstan vote?", "Kazakhstan did not abstain.", ABSTAINED)
+    assert "polarity" in _failed("How did China vote?", "China did not vote.", "China voted against it.")
+
+
 def test_a_figure_the_sentence_does_not_state_fails() -> None:
     assert "figures" in _failed("How long is the border?", "The border is 7,500 km long.", "They share a 7,600-kilometer border.")
 
