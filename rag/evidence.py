@@ -48,6 +48,19 @@ class Evidence:
     span: tuple[int, int]  # the sentence's [start, end) in passage.text
     score: float
     copies: tuple[tuple[Passage, tuple[int, int]], ...] = field(default=())  # the same sentence in other files
+    referents: tuple[tuple[int, str], ...] = ()  # (where a description in `text` ends, whom it means): `rag.referents`
+
+    @property
+    def shown(self) -> str:
+        """What the model reads: `text`, with "The Chinese leader (Xi Jinping)" where the articles say whom it means."""
+        return self.named("({})")
+
+    def named(self, mark: str = "[{}]") -> str:
+        """`text` with each described person's name beside the description; "[…]" is how a quotation adds words."""
+        text = self.text
+        for end, name in sorted(self.referents, reverse=True):
+            text = f"{text[:end]} {mark.format(name)}{text[end:]}"
+        return text
 
     @property
     def date(self) -> str:
@@ -182,7 +195,7 @@ def evidence_lines(evidence: Sequence[Evidence], dated: bool) -> list[str]:
     for item in evidence:
         year = year_of(item.date) if dated else ""
         label = f"({year}) " if year else ""
-        lines.append(f"[{item.number}] {label}{item.text}")
+        lines.append(f"[{item.number}] {label}{item.shown}")
     return lines
 
 

@@ -34,7 +34,7 @@ _POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogn
 def lexical_checks(question: str, claim: str, item: Evidence, year: str = "", article: str = "") -> list[Check]:
     """The cheap checks of `claim` against `item`; `year`: the event year the draft read beside the sentence,
     `article`: the text of the sentence's source, where a name it shortens is given in full."""
-    source, sentence, text = item.passage.source, item.sentence, item.text
+    source, sentence, text = item.passage.source, item.sentence, item.shown  # a described person is named
     checks = []
     figures = numbers_in(claim) - numbers_in(question)
     missing = sorted(figures - numbers_in(text) - {year})

@@ -24,6 +24,7 @@ from rag.llm import ChatLLM, Messages
 from rag.premise import PremiseCheck
 from rag.question_kind import answers_question, asks_for_a_kind, is_yes_no, speaks_of
 from rag.quoting import most_relevant, quotable
+from rag.referents import with_referents
 from rag.retrieval import HybridRetriever
 from rag.types import Answer, Check, Citation, EventAnswer, Passage, Progress, Trace
 from rag.verify import Verifier, settled, without_yes_no
@@ -60,7 +61,8 @@ class AnswerPipeline:
             evidence = select_evidence(
                 question, pool, self.scorer, count=settings.evidence_sentences, token_budget=settings.evidence_tokens,
                 keep=premise.keep, spread_events=_each_event(settings, premise), fits=answers_question,
-            )
+            )  # a person the sentence describes ("The Chinese leader") is named beside it, where the question needs it
+            evidence = with_referents(question, evidence, self.retriever.source_text, self.retriever.source_texts())
         else:
             evidence = whole_passages([p for p in found.passages if premise.keep(p)])
         if not evidence:
@@ -227,7 +229,7 @@ class AnswerPipeline:
         events: dict[str, list[str]] = {}
         for k in kept:
             marker = numbers.setdefault(id(k.evidence), len(numbers) + 1)
-            text = f"“{k.text}”" if k.quoted else without_yes_no(question, k.text)
+            text = f"“{k.evidence.named() if k.text == k.evidence.text else k.text}”" if k.quoted else without_yes_no(question, k.text)
             year = year_of(k.evidence.date)
             # A sentence that names a year of its own ("resigned in 2019") is not labelled with its article's.
             label = year if several or k.year else self.verifier.year_read(k.evidence) if label_years else ""
@@ -295,7 +297,4 @@ def _each_event(settings: Settings, premise: PremiseCheck) -> bool:
 
 
 def _with(trace: Trace, checks: list[Check] | None, reason: str | None = None) -> Trace:
-    return Trace(
-        trace.evidence, trace.draft, list(checks if checks is not None else trace.checks),
-        reason if reason is not None else trace.refusal_reason,
-    )
+    return Trace(trace.evidence, trace.draft, list(checks if checks is not None else trace.checks), trace.refusal_reason if reason is None else reason)

@@ -17,7 +17,7 @@ from rag.citations import numbers_in
 from rag.evidence import STOP_WORDS, WORD
 
 __all__ = [
-    "answers_question", "asks_for_a_count", "asks_for_a_kind", "gives_a_kind_asked", "is_yes_no", "mentions", "name_spans", "proper_names", "speaks_of",
+    "answers_question", "asks_for_a_count", "asks_for_a_kind", "asks_for_a_name", "gives_a_kind_asked", "is_yes_no", "mentions", "name_spans", "proper_names", "speaks_of",
 ]
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:[ -][A-Z][a-zA-Z'’-]+)*")
@@ -104,6 +104,11 @@ def asks_for_a_kind(question: str) -> bool:
     """Does the question ask for a figure, an age, a time or a name (a kind a sentence can be seen to hold)?"""
     kinds = (_AGE_QUESTION, _LENGTH_QUESTION, _SHARE_QUESTION, _NUMBER_QUESTION, _TIME_QUESTION, _NAME_QUESTION)
     return any(kind.search(question) for kind in kinds)
+
+
+def asks_for_a_name(question: str) -> bool:
+    """"Who…?", "Which country…?": the answer is a name."""
+    return bool(_NAME_QUESTION.search(question))
 
 
 def asks_for_a_count(question: str) -> bool:

@@ -66,6 +66,10 @@ class HybridRetriever:
         """Everything indexed of one file (its chunks, cleaned)."""
         return self._texts.get(source, "")
 
+    def source_texts(self) -> list[str]:
+        """Every indexed file's text: where an article's title words ("predecessor") are put before a name."""
+        return list(self._texts.values())
+
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
         top_k = top_k or self.settings.top_k
         dense = self._dense.retrieve(question)

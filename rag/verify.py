@@ -207,7 +207,7 @@ class Verifier:
         sentence = self.read(item)
         # Copied from the sentence's own words, not the year label it is read with: asked "how many", the model
         # that starts to write "20" for "a few dozen" would otherwise finish it as the label's "2019".
-        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {sentence}\nQuestion: {question}", item.text)
+        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {sentence}\nQuestion: {question}", item.shown)
         why = disagreement(question, short, claim, sentence)
         return Check(claim, "re-ask", not why, 0.0 if why else 1.0, item.sentence, item.passage.source, why or f"asked again: “{short.strip()}”")
 
@@ -229,7 +229,7 @@ class Verifier:
 
     def read(self, item: Evidence) -> str:
         year = self.year_read(item)
-        return f"({year}) {item.text}" if year else item.text
+        return f"({year}) {item.shown}" if year else item.shown
 
     def _candidates(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> list[Evidence]:
         """Marked sentences best-first, then the others, most like the claim first.
@@ -278,9 +278,9 @@ def with_previous(item: Evidence) -> str:
     """The evidence with the sentence before it, so that "it" and "he" have something to refer to."""
     before = [(a, b) for a, b in sentence_spans(item.passage.text) if b <= item.span[0]]
     if not before:
-        return item.text
+        return item.shown
     previous = item.passage.text[before[-1][0] : before[-1][1]]
-    return item.text if previous in item.text else " ".join(f"{previous} {item.text}".split())
+    return item.shown if previous in item.text else " ".join(f"{previous} {item.shown}".split())
 
 
 def _restates(claim: str, sentence: str) -> bool:
