@@ -19,19 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Protocol
 
-from nltk.stem import PorterStemmer
-
 from rag.dating import YEAR, year_of
-from rag.evidence import STOP_WORDS, WORD, Evidence
+from rag.evidence import Evidence, content_stems
 from rag.question_kind import mentions, name_spans, proper_names
 from rag.types import Passage
 
 __all__ = ["PremiseCheck"]
-
-_STEMMER = PorterStemmer()
 
 # An event named by its order: "his first election", "the previous vote", or by a verb, "when he was first elected".
 _EARLIER = re.compile(
@@ -182,15 +177,9 @@ class PremiseCheck:
         words = {year: set[str]() for year in {*answered, other}}
         for source, date in self.corpus.dates.items():
             if year_of(date) in words:
-                words[year_of(date)] |= _word_stems(self.corpus.source_text(source))
+                words[year_of(date)] |= content_stems(self.corpus.source_text(source))
         used = set().union(*(words[year] for year in answered))
-        return set(_word_stems(self.question) & used - words[other])
-
-
-@lru_cache(maxsize=64)
-def _word_stems(text: str) -> frozenset[str]:
-    # Whole stems, not cut to five letters: "interim" (2019's) is not "international" (every article's).
-    return frozenset(_STEMMER.stem(w) for w in WORD.findall(text.lower()) if w not in STOP_WORDS)
+        return content_stems(self.question) & used - words[other]
 
 
 def _written(name: str) -> str:
