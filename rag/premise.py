@@ -19,14 +19,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
+from lemminflect import getAllLemmas
+from nltk.stem import PorterStemmer
+
 from rag.dating import YEAR, year_of
-from rag.evidence import Evidence, content_stems
+from rag.evidence import STOP_WORDS, WORD, Evidence
 from rag.question_kind import mentions, name_spans, proper_names
 from rag.types import Passage
 
 __all__ = ["PremiseCheck"]
+
+_STEMMER = PorterStemmer()
 
 # An event named by its order: "his first election", "the previous vote", or by a verb, "when he was first elected".
 _EARLIER = re.compile(
@@ -177,9 +183,29 @@ class PremiseCheck:
         words = {year: set[str]() for year in {*answered, other}}
         for source, date in self.corpus.dates.items():
             if year_of(date) in words:
-                words[year_of(date)] |= content_stems(self.corpus.source_text(source))
+                words[year_of(date)] |= _word_roots(self.corpus.source_text(source))
         used = set().union(*(words[year] for year in answered))
-        return content_stems(self.question) & used - words[other]
+        return set(_word_roots(self.question) & used - words[other])
+
+
+@lru_cache(maxsize=64)
+def _word_roots(text: str) -> frozenset[str]:
+    """Content words by the stem of their dictionary forms.
+
+    The dictionary form joins irregular inflections ("won" is "win", "led" is "lead"), which a stemmer cuts apart;
+    the stem then joins derivations ("elected", "election"). Whole stems, not first letters: "interim" (2019's
+    alone) is not "international" (every article's).
+    """
+    return frozenset(root for word in WORD.findall(text.lower()) if word not in STOP_WORDS for root in _roots(word)) - _STOP_ROOTS
+
+
+@lru_cache(maxsize=4096)
+def _roots(word: str) -> frozenset[str]:
+    return frozenset(_STEMMER.stem(lemma) for forms in getAllLemmas(word).values() for lemma in forms) or frozenset({_STEMMER.stem(word)})
+
+
+# A stop word's other forms are stop words too: the articles' "said" is left out, so the question's "say" must be.
+_STOP_ROOTS = frozenset(root for word in STOP_WORDS for root in _roots(word))
 
 
 def _written(name: str) -> str:
