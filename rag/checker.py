@@ -5,11 +5,12 @@ Both are short calls with fixed instructions first, so llama.cpp reuses their ca
 
 from __future__ import annotations
 
+import math
+
 from rag.llm import ChatLLM
 from rag.reask import copy_grammar
-from rag.verify import p_yes_from_logprobs
 
-__all__ = ["ModelChecker"]
+__all__ = ["ModelChecker", "p_yes_from_logprobs"]
 
 _CHECKER = "You are a strict fact checker. A claim is supported only if the sentence says exactly that, about the same thing. Reply yes or no."
 
@@ -29,3 +30,10 @@ class ModelChecker:
         """A short answer of a few words, copied from `copy_from` (or NONE) where the engine can be held to it."""
         messages = [{"role": "system", "content": instruction}, {"role": "user", "content": text}]
         return self.llm.complete(messages, max_tokens=16, grammar=copy_grammar(copy_from)).text
+
+
+def p_yes_from_logprobs(top: dict[str, float]) -> float:
+    """p(yes) / (p(yes) + p(no)) over the first token's alternatives ("Yes", " yes", "NO", …)."""
+    yes = sum(math.exp(lp) for token, lp in top.items() if token.strip().lower() == "yes")
+    no = sum(math.exp(lp) for token, lp in top.items() if token.strip().lower() == "no")
+    return yes / (yes + no) if yes + no > 0 else 0.0

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from rag.checker import p_yes_from_logprobs
 from rag.evidence import Evidence, Scorer
 from rag.lexical import lexical_checks
 from rag.question_kind import answers_question, asks_for_a_kind, mentions, name_spans, proper_names, speaks_of
@@ -17,7 +18,6 @@ from rag.verify import (
     CHECK_INSTRUCTION,
     Verdict,
     Verifier,
-    p_yes_from_logprobs,
     with_previous,
 )
 
@@ -396,3 +396,18 @@ def test_a_reading_asked_by_two_checks_costs_one_model_call() -> None:
     assert verifier.answers("How many opponents did Tokayev face?", item).passed
     assert verifier.measures("How many opponents did Tokayev face?", item).passed  # type: ignore[union-attr]
     assert len(asked) == 1
+
+
+def test_the_clause_placing_the_event_in_the_evidences_own_year_is_not_asked_of_the_model() -> None:
+    # The 2019 article's year settles "when Tokayev won the 2019 snap election"; the sentence only says "Nazarbayev, 78".
+    asked: list[str] = []
+    verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), lambda instruction, text: asked.append(text) or 0.9, 0.75, dated=True)
+    item = _evidence("In a power-sharing arrangement, Nazarbayev, 78, remains chairman of the Security Council.", date="2019-06-10")
+    question = "How old was Nazarbayev when Tokayev won the 2019 snap election?"
+    claim = "Nazarbayev was 78 years old when Tokayev won the 2019 snap election."
+    verifier.verify(question, claim, [1], [item], ("when Tokayev won the 2019 snap election", "2019"))
+    assert asked[0].endswith("Claim: Nazarbayev was 78 years old.")
+    # Against a sentence of another year, or of none, the model reads the whole claim.
+    asked.clear()
+    verifier.verify(question, claim, [1], [replace(item, passage=replace(item.passage, date=""))], ("when Tokayev won the 2019 snap election", "2019"))
+    assert asked[0].endswith(f"Claim: {claim}")
