@@ -80,7 +80,7 @@ class AnswerPipeline:
         declined = not claims or says_documents_do_not_say(draft)
         if not declined:
             for claim in claims:
-                item, closest, claim_checks = self._support(question, claim.text, claim.markers, evidence)
+                item, closest, claim_checks = self._support(question, claim.text, claim.markers, evidence, premise)
                 checks.extend(claim_checks)
                 if item is not None:
                     kept.append(_Kept(claim.text, item))
@@ -141,11 +141,12 @@ class AnswerPipeline:
 
     # --- claims ---------------------------------------------------------------------------------
     def _support(
-        self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]
+        self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence], premise: PremiseCheck
     ) -> tuple[Evidence | None, Evidence | None, list[Check]]:
         """The sentence that states the claim (or None), the one it paraphrased if the model doubted it, the checks."""
         if self.settings.verify_claims:
-            verdict = self.verifier.verify(question, claim, markers, evidence)
+            placed = (premise.settled_clause(), next(iter(premise.years), ""))  # the evidence's year settles that clause
+            verdict = self.verifier.verify(question, claim, markers, evidence, placed)
             return verdict.evidence, verdict.closest, verdict.checks
         # Without verification a claim keeps its first valid marker, or the sentence most like it.
         by_number = {e.number: e for e in evidence}

@@ -30,7 +30,7 @@ from rag.evidence import STOP_WORDS, WORD, Evidence
 from rag.question_kind import mentions, name_spans, proper_names
 from rag.types import Passage
 
-__all__ = ["PremiseCheck"]
+__all__ = ["PremiseCheck", "without_clause"]
 
 _STEMMER = PorterStemmer()
 
@@ -65,6 +65,11 @@ _LATER = re.compile(
     r"\b(?:second|latest|most recent|last|new|recent)\s+(?:\w+\s+)?(?:election|term|vote|poll|victory|win)\b|\bre-?elect(?:ed|ion)\b", re.I
 )
 
+# Where a question places its event by a year or an order: "when Tokayev won the 2019 snap election", "after the
+# 2019 vote", "in his first election". The clause runs from its last linking word before the year to the event noun.
+_LINK = re.compile(r"\b(?:when|after|before|during|following|since|in|at|as|on)\s", re.I)
+_EVENT_NOUN = re.compile(r"(?:\s+[\w'’-]+){0,2}?\s+(?:election|vote|poll|race|ballot|term|win|victory)s?\b", re.I)
+
 
 class Corpus(Protocol):
     dates: dict[str, str]
@@ -86,6 +91,21 @@ class PremiseCheck:
                     self.years = {known[0]}
                 elif _LATER.search(question) and not _EARLIER.search(question):
                     self.years = {known[-1]}
+
+    def settled_clause(self) -> str:
+        """The clause placing the question's event in the one year the evidence is chosen by ("" if none).
+
+        Evidence of that year settles it: a claim's model check reads the claim without it, as the sentence
+        says nothing of it ("Nazarbayev, 78, remains chairman" for "78 when Tokayev won the 2019 snap election").
+        A month in it is left to be checked: one year holds several events of different months.
+        """
+        anchor = YEAR.search(self.question) or _EARLIER.search(self.question) or _LATER.search(self.question)
+        links = [m.start() for m in _LINK.finditer(self.question, 0, anchor.start())] if anchor and len(self.years) == 1 else []
+        if not anchor or not links:
+            return ""
+        noun = _EVENT_NOUN.match(self.question, anchor.end()) if YEAR.fullmatch(anchor.group(0)) else None
+        clause = self.question[links[-1] : noun.end() if noun else anchor.end()]
+        return "" if re.search(rf"\b(?:{_MONTH})\b", clause) else clause
 
     def keep(self, passage: Passage) -> bool:
         """Evidence of the year asked about, or of no known year."""
@@ -206,6 +226,13 @@ def _roots(word: str) -> frozenset[str]:
 
 # A stop word's other forms are stop words too: the articles' "said" is left out, so the question's "say" must be.
 _STOP_ROOTS = frozenset(root for word in STOP_WORDS for root in _roots(word))
+
+
+def without_clause(claim: str, clause: str) -> str:
+    """The claim with the question's clause left out where it repeats it word for word ("… was 78 years old.")."""
+    if not clause or clause.lower() not in claim.lower():
+        return claim
+    return re.sub(r"\s+([.,;!?])", r"\1", " ".join(re.sub(re.escape(clause), " ", claim, flags=re.I).split()))
 
 
 def _written(name: str) -> str:

@@ -27,7 +27,6 @@ renamed"): that is what the model checks are for.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,13 +35,14 @@ from rag.citations import numbers_in
 from rag.dating import YEAR, year_of
 from rag.evidence import Evidence, Scorer, content_stems
 from rag.lexical import lexical_checks, words
+from rag.premise import without_clause
 from rag.question_kind import answers_question, asks_for_a_count, asks_for_a_kind, is_yes_no
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
 from rag.rivals import rival_claims, rival_questions, unbound_names
 from rag.sentences import sentence_spans
 from rag.types import Check
 
-__all__ = ["Verdict", "Verifier", "YesNo", "p_yes_from_logprobs", "settled", "with_previous", "without_yes_no"]
+__all__ = ["Verdict", "Verifier", "YesNo", "settled", "with_previous", "without_yes_no"]
 
 YesNo = Callable[[str, str], float]  # (instruction, text) -> p(yes)
 Extract = Callable[[str, str, str], str]  # (instruction, text, the sentence to copy from) -> a short reply
@@ -94,8 +94,10 @@ class Verifier:
         self.threshold = threshold
         self._readings: dict[tuple[str, str], float] = {}  # one answer asks the same reading from several checks
 
-    def verify(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence]) -> Verdict:
-        """Is `claim` (one sentence of the answer, markers removed) stated by one of its evidence sentences?"""
+    def verify(self, question: str, claim: str, markers: Sequence[int], evidence: Sequence[Evidence], placed: tuple[str, str] = ("", "")) -> Verdict:
+        """Is `claim` (one sentence of the answer, markers removed) stated by one of its evidence sentences?
+
+        `placed`: the question's clause placing its event in a year, and the year (`PremiseCheck.settled_clause`)."""
         candidates = self._candidates(question, claim, markers, evidence)
         checks: list[Check] = []
         closest: Evidence | None = None
@@ -123,13 +125,14 @@ class Verifier:
             if self.yes_no is not None:
                 # One model check per claim: the sentence that passed the cheap checks first is the one it names.
                 read = f"({year}) {with_previous(item)}" if year else with_previous(item)
-                p_yes = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, claim)}")
+                stated = without_clause(claim, placed[0]) if year and year == placed[1] else claim
+                p_yes = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, stated)}")
                 passed = p_yes >= self.threshold
                 note = "" if passed else "the model does not read this answer in the sentence"
                 checks.append(Check(claim, "model", passed, p_yes, item.sentence, item.passage.source, note))
                 if not passed:
                     return Verdict(claim, False, None, checks, closest=item if p_yes >= _CONTRADICTED else None)
-                rival = self._rival(question, claim, item, read, p_yes)
+                rival = self._rival(question, stated, item, read, p_yes)
                 if rival is not None:
                     checks.append(rival)
                     if not rival.passed:  # its sentence stands in for it: quoted, the sentence keeps each name in its place
@@ -291,10 +294,3 @@ def _restates(claim: str, sentence: str) -> bool:
 def _standalone(question: str, claim: str) -> str:
     """A bare answer ("Almaty.") says nothing alone: it is checked as "Question? Almaty."."""
     return claim if len(content_stems(claim)) >= 3 else f"{question} {claim}"
-
-
-def p_yes_from_logprobs(top: dict[str, float]) -> float:
-    """p(yes) / (p(yes) + p(no)) over the first token's alternatives ("Yes", " yes", "NO", …)."""
-    yes = sum(math.exp(lp) for token, lp in top.items() if token.strip().lower() == "yes")
-    no = sum(math.exp(lp) for token, lp in top.items() if token.strip().lower() == "no")
-    return yes / (yes + no) if yes + no > 0 else 0.0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from rag.evidence import Evidence
-from rag.premise import PremiseCheck
+from rag.premise import PremiseCheck, without_clause
 from rag.types import Passage
 
 ARTICLES = {
@@ -126,3 +128,23 @@ def test_a_rank_no_cited_sentence_gives_is_a_false_premise() -> None:
     assert _check("What share did the runner-up get?").unranked([_sentence("Ivanov, the runner-up, won 5 percent.")]) == ""
     # "second" of a term or an election is no rank in a race.
     assert _check("How long is Tokayev's second term?").unranked([winner]) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "clause"),
+    [
+        ("How old was Nazarbayev when Tokayev won the 2019 snap election?", "when Tokayev won the 2019 snap election"),
+        ("How many did police detain on the Monday after the 2019 vote?", "after the 2019 vote"),
+        ("What share did Tokayev win when he secured his second term?", "when he secured his second term"),
+        ("Was turnout above 70 percent in November 2022?", ""),  # a month: one year holds several events
+        ("How old was Tokayev?", ""),  # bound to no year
+    ],
+)
+def test_the_clause_placing_the_question_in_one_year_is_found(question: str, clause: str) -> None:
+    assert _check(question).settled_clause() == clause
+
+
+def test_a_claim_repeating_the_clause_is_read_without_it() -> None:
+    claim = "Nazarbayev was 78 years old when Tokayev won the 2019 snap election."
+    assert without_clause(claim, "when Tokayev won the 2019 snap election") == "Nazarbayev was 78 years old."
+    assert without_clause("Nazarbayev was 78 in 2019.", "when Tokayev won the 2019 snap election") == "Nazarbayev was 78 in 2019."
