@@ -198,7 +198,7 @@ class Assistant:
             model = ModelChecker(llm) if settings.verify_claims else None
             verifier = Verifier(
                 self._scorer(), model.yes_no if model else None, settings.verify_threshold, model.extract if model else None,
-                dated=settings.time_aware, article=retriever.source_text,
+                dated=settings.time_aware, article=retriever.source_text, collection=retriever.source_texts(),
             )
             answer = yield from AnswerPipeline(settings, llm, retriever, self._scorer(), verifier).run(question, top_k)
         calls = llm.calls or []

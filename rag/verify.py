@@ -38,6 +38,7 @@ from rag.lexical import lexical_checks, words
 from rag.premise import without_clause
 from rag.question_kind import answers_question, asks_for_a_count, asks_for_a_kind, is_yes_no
 from rag.reask import EXTRACT_INSTRUCTION, disagreement
+from rag.referents import named_in
 from rag.rivals import rival_claims, rival_questions, unbound_names
 from rag.sentences import sentence_spans
 from rag.types import Check
@@ -84,10 +85,11 @@ class Verdict:
 class Verifier:
     def __init__(
         self, scorer: Scorer, yes_no: YesNo | None, threshold: float, extract: Extract | None = None, *,
-        dated: bool = False, article: Callable[[str], str] | None = None,
+        dated: bool = False, article: Callable[[str], str] | None = None, collection: Sequence[str] = (),
     ) -> None:
         self.scorer = scorer
         self.article = article  # a source's whole text, where a name a sentence shortens ("Tokayev") is given in full
+        self.collection = collection  # every article: whom a question's "the incumbent" means, named for the model
         self.dated = dated  # the draft read each sentence with its event's year: "[1] (2019) … stepped down in March"
         self.yes_no = yes_no  # None: lexical checks only (the ablation without the model check)
         self.extract = extract  # None: a doubted claim's sentence is quoted without asking again
@@ -126,7 +128,7 @@ class Verifier:
                 # One model check per claim: the sentence that passed the cheap checks first is the one it names.
                 read = f"({year}) {with_previous(item)}" if year else with_previous(item)
                 stated = without_clause(claim, placed[0]) if year and year == placed[1] else claim
-                p_yes = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, stated)}")
+                p_yes = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {self.plain(_standalone(question, stated), item)}")
                 passed = p_yes >= self.threshold
                 note = "" if passed else "the model does not read this answer in the sentence"
                 checks.append(Check(claim, "model", passed, p_yes, item.sentence, item.passage.source, note))
@@ -141,7 +143,7 @@ class Verifier:
                     # A figure given to a name of the question, in a sentence that names others: the model reads the
                     # claim "Nazarbayev received 71 percent" in Tokayev's sentence (0.95, Tokayev 0.99), but reads the
                     # question about Tokayev far more readily in it than the one asked.
-                    whose = self._whose(question, item, self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {question}"))
+                    whose = self._whose(question, item, self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {self.plain(question, item)}"))
                     if whose is not None:
                         checks.append(whose)
                         return Verdict(claim, False, None, checks)
@@ -161,7 +163,7 @@ class Verifier:
         swaps = rival_claims(question, claim, item.text, _RIVALS)
         best = 0.0
         for swapped in swaps:
-            p_rival = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {_standalone(question, swapped)}")
+            p_rival = self.ask(CHECK_INSTRUCTION, f"Sentence: {read}\nClaim: {self.plain(_standalone(question, swapped), item)}")
             if p_rival >= p_claim:
                 note = f"the model reads “{swapped}” in the sentence as readily ({p_rival:.2f}, the claim {p_claim:.2f})"
                 return Check(claim, "rival", False, p_rival, item.sentence, item.passage.source, note)
@@ -176,7 +178,7 @@ class Verifier:
             return Check(item.sentence, "answer type", False, 0.0, item.sentence, item.passage.source, "it lacks the kind of fact asked for")
         if self.yes_no is None:
             return Check(item.sentence, "answer type", True, 1.0, item.sentence, item.passage.source)
-        p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {question}")
+        p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {self.plain(question, item)}")
         # A question that asks for a kind of fact the sentence was just shown to hold needs a weaker yes.
         passed = p_yes >= (_TYPED_THRESHOLD if asks_for_a_kind(question) else _ANSWERS_THRESHOLD)
         if not passed:
@@ -187,7 +189,7 @@ class Verifier:
         """Does the sentence's figure count what the question asks about? None where no count is asked for."""
         if self.yes_no is None or not asks_for_a_count(question):
             return None
-        p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {question}")
+        p_yes = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {self.plain(question, item)}")
         note = "" if p_yes >= _MEASURES else "the model does not read it as answering the question: its figure measures something else"
         return Check(item.sentence, "measure", not note, p_yes, item.sentence, item.passage.source, note)
 
@@ -197,7 +199,7 @@ class Verifier:
         None where it names no other beside the question's: there is no one else the fact could be of.
         """
         for rival in rival_questions(question, item.text, 1) if p_question + _RIVAL_MARGIN <= 1 else []:  # else none can read better
-            p_rival = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {rival}")
+            p_rival = self.ask(ANSWERS_INSTRUCTION, f"Sentence: {self.read(item)}\nQuestion: {self.plain(rival, item)}")
             if p_rival - p_question >= _RIVAL_MARGIN:
                 note = f"it answers “{rival}” ({p_rival:.2f}) more than the question ({p_question:.2f})"
                 return Check(item.sentence, "whose", False, p_question, item.sentence, item.passage.source, note)
@@ -210,7 +212,7 @@ class Verifier:
         sentence = self.read(item)
         # Copied from the sentence's own words, not the year label it is read with: asked "how many", the model
         # that starts to write "20" for "a few dozen" would otherwise finish it as the label's "2019".
-        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {sentence}\nQuestion: {question}", item.shown)
+        short = self.extract(EXTRACT_INSTRUCTION, f"Sentence: {sentence}\nQuestion: {self.plain(question, item)}", item.shown)
         why = disagreement(question, short, claim, sentence)
         return Check(claim, "re-ask", not why, 0.0 if why else 1.0, item.sentence, item.passage.source, why or f"asked again: “{short.strip()}”")
 
@@ -229,6 +231,10 @@ class Verifier:
         """
         year = year_of(item.date) if self.dated else ""
         return "" if not year or YEAR.search(item.text) else year
+
+    def plain(self, text: str, item: Evidence) -> str:
+        """A question or claim as the model reads it beside `item`: a person it describes is named (`referents.named_in`)."""
+        return named_in(text, self.article(item.passage.source) if self.article else item.passage.text, self.collection)
 
     def read(self, item: Evidence) -> str:
         year = self.year_read(item)

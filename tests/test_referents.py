@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.evidence import Evidence, evidence_lines
 from rag.lexical import lexical_checks
-from rag.referents import introductions, resolve, with_referents
+from rag.referents import introductions, named_in, resolve, with_referents
 from rag.types import Passage
 
 CHINA = (
@@ -82,3 +82,15 @@ def test_a_claim_naming_the_described_person_passes_the_names_check() -> None:
     names = {c.kind: c.passed for c in lexical_checks("Who is considered the founding father?", claim, named)}["names"]
     unnamed = {c.kind: c.passed for c in lexical_checks("Who is considered the founding father?", claim, item)}["names"]
     assert names and not unnamed
+
+
+def test_a_question_or_claim_is_read_with_the_person_it_describes_named() -> None:
+    collection = list(ARTICLES.values())
+    assert named_in("How long did his predecessor rule?", FOUNDER, collection) == "How long did his predecessor (Nursultan Nazarbayev) rule?"
+    assert named_in("The Kazakh leader met Putin.", CHINA, collection) == "The Kazakh leader (Tokayev) met Putin."
+
+
+def test_a_description_the_question_asks_about_is_left_for_the_answer() -> None:
+    assert named_in("Which Chinese leader visited Uzbekistan?", CHINA) == "Which Chinese leader visited Uzbekistan?"
+    assert named_in("What did the Chinese leader visit?", CHINA) == "What did the Chinese leader (Xi Jinping) visit?"
+    assert named_in("What did the president say?", CHINA) == "What did the president say?"  # an office held by two of them

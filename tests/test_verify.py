@@ -411,3 +411,18 @@ def test_the_clause_placing_the_event_in_the_evidences_own_year_is_not_asked_of_
     asked.clear()
     verifier.verify(question, claim, [1], [replace(item, passage=replace(item.passage, date=""))], ("when Tokayev won the 2019 snap election", "2019"))
     assert asked[0].endswith(f"Claim: {claim}")
+
+
+def test_the_model_checks_a_claim_with_the_person_it_describes_named() -> None:
+    asked: list[str] = []
+
+    def yes_no(instruction: str, text: str) -> float:
+        asked.append(text)
+        return 0.9
+
+    article = "Tokayev beat five rivals, said incumbent Kassym-Jomart Tokayev's aide. Tokayev won again."
+    sentence = "Kazakh President Tokayev won 81 per cent of the vote."
+    verifier = Verifier(Scorer(lambda texts: [[1.0] for _ in texts]), yes_no, 0.75, collection=[article])
+    verdict = verifier.verify("What share did the incumbent win?", "The incumbent won 81 per cent of the vote.", [1], [_evidence(sentence)])
+    assert verdict.supported
+    assert asked == [f"Sentence: {sentence}\nClaim: The incumbent (Kassym-Jomart Tokayev) won 81 per cent of the vote."]
