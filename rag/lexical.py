@@ -6,7 +6,9 @@
 - words: most of the claim's new content words are in the sentence;
 - polarity: a claim that something was approved or supported, where the sentence says it was
   rejected, abstained or opposed, fails (and a negation the sentence lacks);
-- kind: a question asking for a kind of fact ("how long") gets a claim that gives one.
+- kind: a question asking for a kind of fact ("how long") gets a claim that gives one;
+- attribution: a claim that someone said, described or called something is checked against a sentence that
+  reports someone's words ("Russia described the ties as strained" is not in "ties have been strained").
 """
 
 from __future__ import annotations
@@ -29,6 +31,21 @@ _DENIALS = (
     frozenset({"abstain"}),
 )
 _POSITIVE = ("favour", "favor", "support", "approv", "endors", "backed", "recogni")
+# A claim that reports words: "Putin said …", "Russia described the ties as …" (not "the text says", "he is called").
+_REPORTS = re.compile(
+    r"(?<!text )(?<!article )(?<!evidence )(?<!document )(?<!sentence )(?<!was )(?<!were )(?<!is )(?<!are )(?<!be )(?<!been )(?<!-)"
+    r"\b(?:said|says|say|described|describes|called|stated|"
+    r"told|declared|wrote|characteri[sz]ed)\b(?!\s+(?:on|for|off|up)\b)",
+    re.IGNORECASE,
+)
+# How news reports words: a verb of saying, a statement or message, a quotation.
+_REPORTED = re.compile(
+    r"[“”\"]|\b(?:sa(?:y|id|ys|ying)|t(?:old|ell)\w*|according|quot\w*|call\w*|describ\w*|stat(?:ed|ement)\w*|wr(?:ote|ites?|iting)|"
+    r"message\w*|hail\w*|declar\w*|announc\w*|report\w*|not(?:ed|ing)|add(?:ed|ing)|urg\w*|warn\w*|pledg\w*|vow\w*|"
+    r"promis\w*|claim\w*|insist\w*|comment\w*|remark\w*|prais\w*|congratulat\w*|critici[sz]\w*|accus\w*|welcom\w*|"
+    r"express\w*|ask\w*|demand\w*|repl\w*|respond\w*|underlin\w*|stress\w*|expect\w*|cit(?:ed|ing))\b",
+    re.IGNORECASE,
+)
 
 
 def lexical_checks(question: str, claim: str, item: Evidence, year: str = "", article: str = "") -> list[Check]:
@@ -53,6 +70,9 @@ def lexical_checks(question: str, claim: str, item: Evidence, year: str = "", ar
     if asks_for_a_kind(question):  # "how long" answered with a percentage is a figure re-attached
         fits = answers_question(question, claim)
         checks.append(Check(claim, "kind", fits, float(fits), sentence, source, "" if fits else "it does not give the kind of fact asked for"))
+    if _REPORTS.search(claim):
+        heard = _REPORTED.search(text) is not None
+        checks.append(Check(claim, "attribution", heard, float(heard), sentence, source, "" if heard else "the sentence reports no one's words"))
     return checks
 
 

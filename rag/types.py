@@ -56,7 +56,7 @@ class Check:
     """One verification of one claim: what was checked against which evidence, and the verdict."""
 
     claim: str
-    kind: str  # "figures", "names", "words", "polarity", "kind", "model", "rival", "clause", "whose", "measure", "re-ask", "answer type", "premise"
+    kind: str  # "figures", "names", "words", "polarity", "kind", "attribution", "model", "rival", "clause", "whose", "measure", "re-ask", "answer type", "premise"
     passed: bool
     score: float = 1.0  # the check's own measure (a share of words, p(yes) of the model check, …)
     evidence: str = ""  # the evidence sentence it was checked against

@@ -426,3 +426,17 @@ def test_the_model_checks_a_claim_with_the_person_it_describes_named() -> None:
     verdict = verifier.verify("What share did the incumbent win?", "The incumbent won 81 per cent of the vote.", [1], [_evidence(sentence)])
     assert verdict.supported
     assert asked == [f"Sentence: {sentence}\nClaim: The incumbent (Kassym-Jomart Tokayev) won 81 per cent of the vote."]
+
+
+def test_a_claim_that_someone_described_something_needs_a_sentence_reporting_words() -> None:
+    strained = "Historically close ties between Russia and Kazakhstan have been strained since the war began."
+    assert "attribution" in _failed("How did Russia describe the ties?", "Russia described the ties as strained.", strained)
+    quoted = "The ties are grounded in “friendship, neighborliness and mutual respect”, Putin said in a statement."
+    assert "attribution" not in _failed("How did Putin describe the ties?", "Putin said the ties are grounded in friendship.", quoted)
+    hailing = "Xi sent a congratulatory message, hailing the anniversary as a new starting point."
+    assert "attribution" not in _failed("How did Xi describe the anniversary?", "Xi described the anniversary as a new starting point.", hailing)
+
+
+def test_a_claim_that_reports_no_ones_words_is_not_held_to_a_report() -> None:
+    assert "attribution" not in _failed("What is he?", "He is called the founding father.", "He is considered the founding father.")
+    assert "attribution" not in _failed("What does it include?", "The text says it includes Kyrgyzstan.", "It includes Kyrgyzstan.")
