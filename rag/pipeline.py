@@ -84,7 +84,7 @@ class AnswerPipeline:
                 checks.extend(claim_checks)
                 if item is not None:
                     kept.append(_Kept(claim.text, item))
-                elif closest is not None and settings.extractive_fallback and quotable(question, closest):
+                elif closest is not None and settings.extractive_fallback and quotable(question, closest, self.retriever.source_texts()):
                     # The model's wording was doubted, but the sentence it paraphrased holds the kind of fact
                     # asked for: the sentence itself, quoted, is the faithful answer if it answers as the claim
                     # did (a yes/no question's sentence settles it either way).
@@ -95,10 +95,12 @@ class AnswerPipeline:
                     if is_yes_no(question) or self._confirmed(question, agree_with, closest, checks, vague=not answers_question(question, claim.text)):
                         year = self.verifier.year_read(closest)
                         quote = _Kept(closest.text, closest, quoted=True, year=year if year in numbers_in(claim.text) else "")
-                        ranked_first = most_relevant(question, evidence, premise, besides=closest) if is_yes_no(question) else []
+                        ranked_first = most_relevant(question, evidence, premise, closest, self.retriever.source_texts()) if is_yes_no(question) else []
                         kept.extend([*(_Kept(e.text, e, quoted=True) for e in ranked_first), quote])
                     else:
                         rejected.append(closest)
+                elif closest is not None and settings.extractive_fallback and is_yes_no(question):  # its sentence settles nothing asked
+                    kept.extend(_Kept(e.text, e, quoted=True) for e in most_relevant(question, evidence, premise, closest, self.retriever.source_texts()))
         if len({year_of(k.evidence.date) for k in kept}) == 1:  # one event's true figure may measure another thing of it
             measured = [(k, self.verifier.measures(question, k.evidence) if numbers_in(k.text) - numbers_in(question) else None) for k in kept]
             checks.extend(c for _, c in measured if c)
@@ -193,8 +195,10 @@ class AnswerPipeline:
             checks.append(check)
             # The yes/no reading alone passes the winner's sentence for "who was the runner-up?" now and then: the short
             # answer asked of it must be there too. A yes/no question has none to copy (asked again, the model answers
-            # NONE of every sentence, the one that settles it too): its yes/no reading decides alone.
-            if check.passed and (is_yes_no(question) or self._confirmed(question, "", item, checks)) and not premise.unnamed([item]):
+            # NONE of every sentence): the sentence must speak of its subject and predicate (`yes_no.settles`).
+            if not check.passed or premise.unnamed([item]):
+                continue
+            if quotable(question, item, self.retriever.source_texts()) if is_yes_no(question) else self._confirmed(question, "", item, checks):
                 return [_Kept(item.text, item, quoted=True)], checks
         return [], checks
 

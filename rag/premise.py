@@ -30,7 +30,7 @@ from rag.evidence import STOP_WORDS, WORD, Evidence
 from rag.question_kind import mentions, name_spans, proper_names
 from rag.types import Passage
 
-__all__ = ["PremiseCheck", "without_clause"]
+__all__ = ["PremiseCheck", "without_clause", "word_roots"]
 
 _STEMMER = PorterStemmer()
 
@@ -203,13 +203,13 @@ class PremiseCheck:
         words = {year: set[str]() for year in {*answered, other}}
         for source, date in self.corpus.dates.items():
             if year_of(date) in words:
-                words[year_of(date)] |= _word_roots(self.corpus.source_text(source))
+                words[year_of(date)] |= word_roots(self.corpus.source_text(source))
         used = set().union(*(words[year] for year in answered))
-        return set(_word_roots(self.question) & used - words[other])
+        return set(word_roots(self.question) & used - words[other])
 
 
 @lru_cache(maxsize=64)
-def _word_roots(text: str) -> frozenset[str]:
+def word_roots(text: str) -> frozenset[str]:
     """Content words by the stem of their dictionary forms.
 
     The dictionary form joins irregular inflections ("won" is "win", "led" is "lead"), which a stemmer cuts apart;
