@@ -315,10 +315,10 @@ def test_the_repository_gate_holds_the_old_bar_on_dev_and_the_rebased_lines_on_t
     for split, floors in (("dev", before), ("test", rebased)):
         assert all(thresholds[split]["floors"][metric] >= floor for metric, floor in floors.items()), split
         assert thresholds[split]["ceilings"]["false_refusal_rate"] <= (0.13 if split == "dev" else 0.14)  # round 27
-        assert thresholds[split]["ceilings"]["confidently_wrong"] <= (9 if split == "dev" else 12)  # round 29
+        assert thresholds[split]["ceilings"]["confidently_wrong"] <= (6 if split == "dev" else 11)  # rounds 31, 21
         assert thresholds[split]["ceilings"]["prompt_tokens_p50"] <= 600  # 5 evidence sentences in 160 tokens
         assert thresholds[split]["floors"]["answer_accuracy"] >= (0.84 if split == "dev" else 0.78)  # rounds 30, 28
-        assert thresholds[split]["floors"]["refusal_accuracy"] >= (0.88 if split == "dev" else 0.63)  # round 27
+        assert thresholds[split]["floors"]["refusal_accuracy"] >= (0.90 if split == "dev" else 0.65)  # round 31
         # Time is gated in units a machine's speed cannot move: a line in seconds failed CI on a slower machine.
         assert not any(METRICS[m][0].endswith("(s)") for m in thresholds[split]["ceilings"]), split
         assert thresholds[split]["ceilings"]["latency_tail"] <= 3.0
